@@ -1,0 +1,173 @@
+/**
+ * Configuration: the only module that reads `process.env`.
+ *
+ * Every variable is validated with zod at start-up; a bad value stops the
+ * server with one line naming the variable (see `loadConfigOrExit`).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int('must be a whole number').min(min).max(max).default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const httpUrl = optionalString.pipe(
+  z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .optional(),
+);
+
+const envSchema = z
+  .object({
+    PORT: int(4000, 0, 65535),
+    HOST: optionalString,
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    DATA_DIR: optionalString,
+    REDIS_URL: optionalString,
+    AUTH_SECRET: optionalString.pipe(
+      z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
+    ),
+    ENCRYPTION_KEY: optionalString.pipe(
+      z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes encoded in base64')
+        .optional(),
+    ),
+    CORS_ORIGINS: optionalString,
+    LLM_BASE_URL: httpUrl,
+    LLM_API_KEY: optionalString,
+    LLM_MODEL: optionalString,
+    LLM_MAX_RETRIES: int(2, 0, 10),
+    LLM_STALL_TIMEOUT_MS: int(60_000, 100, 3_600_000),
+    DEMO_MODEL: bool(true),
+    PROVIDER_ALLOW_PRIVATE: bool(false),
+    FLUSH_INTERVAL_MS: int(20, 1, 10_000),
+    RUN_LEASE_MS: int(15_000, 100, 3_600_000),
+    MAX_ITERATIONS: int(20, 1, 1000),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.DATABASE_URL && !env.ENCRYPTION_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ENCRYPTION_KEY'],
+        message: 'is required with DATABASE_URL (32 bytes, base64: openssl rand -base64 32)',
+      });
+    }
+    const llm = [env.LLM_BASE_URL, env.LLM_MODEL];
+    if (llm.some(Boolean) && !llm.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.LLM_BASE_URL ? 'LLM_MODEL' : 'LLM_BASE_URL'],
+        message: 'LLM_BASE_URL and LLM_MODEL go together: set both or neither',
+      });
+    }
+    if (!env.AUTH_SECRET && env.HOST && !isLoopbackHost(env.HOST)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message: `is ${env.HOST}, but without AUTH_SECRET the server runs in single-user local mode and listens on loopback only; set AUTH_SECRET to serve other hosts`,
+      });
+    }
+  });
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Single-user local mode: no AUTH_SECRET, every request is the local admin. */
+  localMode: boolean;
+  authSecret?: string;
+  databaseUrl?: string;
+  dataDir: string;
+  redisUrl?: string;
+  encryptionKey?: Buffer;
+  /** `'*'` for any origin, otherwise the allowed origins (possibly none). */
+  corsOrigins: '*' | string[];
+  llm: {
+    baseUrl?: string;
+    apiKey?: string;
+    model?: string;
+    maxRetries: number;
+    stallTimeoutMs: number;
+  };
+  demoModel: boolean;
+  providerAllowPrivate: boolean;
+  flushIntervalMs: number;
+  runLeaseMs: number;
+  maxIterations: number;
+  logLevel: string;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+export class ConfigError extends Error {}
+
+/** Parses an environment; throws ConfigError with one line per bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
+    );
+    throw new ConfigError(lines.join('\n'));
+  }
+  const e = parsed.data;
+  const localMode = !e.AUTH_SECRET;
+  const origins = e.CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
+  return {
+    port: e.PORT,
+    host: e.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0'),
+    localMode,
+    authSecret: e.AUTH_SECRET,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.DATA_DIR ?? '.data'),
+    redisUrl: e.REDIS_URL,
+    encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : undefined,
+    corsOrigins: origins?.includes('*') ? '*' : origins ?? (localMode ? '*' : []),
+    llm: {
+      baseUrl: e.LLM_BASE_URL,
+      apiKey: e.LLM_API_KEY,
+      model: e.LLM_MODEL,
+      maxRetries: e.LLM_MAX_RETRIES,
+      stallTimeoutMs: e.LLM_STALL_TIMEOUT_MS,
+    },
+    demoModel: e.DEMO_MODEL,
+    providerAllowPrivate: e.PROVIDER_ALLOW_PRIVATE,
+    flushIntervalMs: e.FLUSH_INTERVAL_MS,
+    runLeaseMs: e.RUN_LEASE_MS,
+    maxIterations: e.MAX_ITERATIONS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** For the entry point: a bad configuration prints its reasons and exits 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Invalid configuration:\n${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A user's chat. `updatedAt` moves on create, update, each message and each run's end. */
+@Entity({ name: 'conversations' })
+export class Conversation {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @Column({ type: 'text', nullable: true })
+  title!: string | null;
+
+  @Column({ name: 'system_prompt', type: 'text', nullable: true })
+  systemPrompt!: string | null;
+
+  /** null: the server's default provider at the time each run starts. */
+  @Column({ name: 'provider_id', type: 'uuid', nullable: true })
+  providerId!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  model!: string | null;
+
+  @Column({ type: 'double precision', nullable: true })
+  temperature!: number | null;
+
+  @Column({ name: 'thinking_enabled', type: 'boolean', default: false })
+  thinkingEnabled!: boolean;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'clock_timestamp()' })
+  updatedAt!: Date;
+}

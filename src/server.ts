@@ -1,0 +1,221 @@
+/**
+ * Wires one server instance: database, services, yoga for HTTP (queries,
+ * mutations, SSE, GraphiQL) and graphql-ws on the same port and path.
+ * `createApp(config)` builds everything and returns `{ start, stop }`; there
+ * is no module-level state, so a test can run two servers in one process.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import type { ExecutionArgs } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import type { Config } from './config.js';
+import { createLogger } from './logger.js';
+import type { GraphQLContext } from './resolvers/context.js';
+import { buildSchema } from './schema/index.js';
+import { maskError } from './schema/errors.js';
+import { openDatabase, type Database } from './services/database/data-source.js';
+import { UnauthenticatedError } from './services/errors.js';
+import { createServices, type Services } from './services/index.js';
+import { loadOrCreateKeyFile, openSecretBox } from './services/secrets/encryption-key.js';
+import type { Viewer } from './services/users/viewer.js';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Sees every SQL statement (tests count them). */
+  onQuery?: (sql: string) => void;
+}
+
+export interface App {
+  start(): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+  readonly services: Services;
+  readonly database: Database;
+  readonly log: Logger;
+}
+
+/** What a WebSocket connection remembers after `connection_init`. */
+type SocketExtra = {
+  viewer?: Viewer;
+  expiryTimer?: NodeJS.Timeout;
+};
+
+const SHUTDOWN_GRACE_MS = 3_000;
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const log = options.logger ?? createLogger(config.logLevel);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onQuery: options.onQuery,
+  });
+  let services: Services;
+  try {
+    const key = config.encryptionKey ?? loadOrCreateKeyFile(config.dataDir);
+    const secrets = await openSecretBox(database.dataSource, key);
+    services = createServices({
+      dataSource: database.dataSource,
+      secrets,
+      log,
+      authSecret: config.authSecret,
+      providerAllowPrivate: config.providerAllowPrivate,
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const schema = buildSchema();
+  let ready = false;
+
+  const context = async (initial: YogaInitialContext & { extra?: SocketExtra }): Promise<GraphQLContext> => {
+    const base = { services, loaders: new Map() };
+    if (initial.extra) return { ...base, viewer: initial.extra.viewer ?? null };
+    try {
+      return { ...base, viewer: await services.auth.authenticate(initial.request.headers.get('authorization') ?? undefined) };
+    } catch (error) {
+      if (error instanceof UnauthenticatedError) return { ...base, viewer: null, authError: error };
+      throw error;
+    }
+  };
+
+  const yoga = createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    context,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { subscriptionsProtocol: 'WS', title: 'chat-run-server' },
+    renderGraphiQL,
+    maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
+    cors: corsOptions(config),
+    logging: {
+      debug: (...args) => log.debug({ yoga: args }, 'yoga'),
+      info: (...args) => log.info({ yoga: args }, 'yoga'),
+      warn: (...args) => log.warn({ yoga: args }, 'yoga'),
+      error: (...args) => log.error({ yoga: args }, 'yoga'),
+    },
+  });
+
+  const server = http.createServer((req, res) => {
+    if (req.url === '/health' || req.url?.startsWith('/health?')) {
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
+      return;
+    }
+    if (req.url === '/' && req.method === 'GET') {
+      res.writeHead(302, { location: '/graphql' });
+      res.end();
+      return;
+    }
+    void yoga(req, res);
+  });
+
+  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  const wsHandle = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      connectionInitWaitTimeout: 10_000,
+      onConnect: async (ctx) => {
+        let viewer: Viewer | null;
+        try {
+          viewer = await services.auth.authenticate(ctx.connectionParams?.authorization);
+        } catch (error) {
+          if (error instanceof UnauthenticatedError) return false;
+          throw error;
+        }
+        // Returning false closes with 4403 Forbidden: the client may refresh its token and retry.
+        if (!viewer) return false;
+        ctx.extra.viewer = viewer;
+        if (viewer.expiresAt !== undefined) {
+          const socket = ctx.extra.socket;
+          ctx.extra.expiryTimer = setTimeout(
+            () => socket.close(CloseCode.Forbidden, 'Token expired'),
+            Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)),
+          );
+        }
+        return true;
+      },
+      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
+      onSubscribe: async (ctx, _id, payload) => {
+        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          return [error as import('graphql').GraphQLError];
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs & { rootValue: { execute: typeof enveloped.execute; subscribe: typeof enveloped.subscribe } } = {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
+    },
+    wsServer,
+  );
+
+  async function start() {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const loopback = config.host === '::1' ? '[::1]' : '127.0.0.1';
+    await services.providers.syncManaged({
+      default: config.llm.baseUrl && config.llm.model
+        ? { baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model }
+        : undefined,
+      demo: config.demoModel ? { baseUrl: `http://${loopback}:${port}/demo/v1`, model: 'demo' } : undefined,
+    });
+    ready = true;
+    const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${port}/graphql`;
+    log.info({ url, database: database.kind, localMode: config.localMode }, 'server ready');
+    if (config.localMode) {
+      log.warn(
+        'single-user local mode: no AUTH_SECRET, every request is the local admin; listening on loopback only',
+      );
+    }
+    return { url, port };
+  }
+
+  let stopping: Promise<void> | undefined;
+  function stop() {
+    stopping ??= (async () => {
+      ready = false;
+      await wsHandle.dispose();
+      for (const socket of wsServer.clients) socket.terminate();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+      await closed;
+      clearTimeout(force);
+      await database.close();
+      log.info('server stopped');
+    })();
+    return stopping;
+  }
+
+  return { start, stop, services, database, log };
+}
+
+function corsOptions(config: Config) {
+  if (config.corsOrigins === '*') return { origin: '*' };
+  if (config.corsOrigins.length === 0) return false;
+  return { origin: config.corsOrigins, credentials: true };
+}

@@ -1,0 +1,68 @@
+/**
+ * The errors services throw. One root class, one subclass per meaning; the
+ * `code` is the API (it becomes `extensions.code` at the GraphQL edge), the
+ * message is prose safe to show a user. Anything that is not an AppError is
+ * unexpected and gets masked at the edge.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONVERSATION_BUSY'
+  | 'RATE_LIMITED'
+  | 'NO_PROVIDER'
+  | 'QUERY_TOO_COMPLEX'
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'SUBSCRIBER_TOO_SLOW'
+  | 'DATA_DIR_LOCKED'
+  | 'ENCRYPTION_KEY_MISMATCH';
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Extra fields for `extensions`, such as `retryAfterMs`. */
+  readonly extensions: Record<string, unknown> = {};
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED';
+}
+
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN';
+}
+
+/** The same message for unknown, malformed, wrong-type and other users' ids: no hint of existence. */
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND';
+  constructor(what = 'object') {
+    super(`No ${what} with that id exists.`);
+  }
+}
+
+export class BadUserInputError extends AppError {
+  readonly code = 'BAD_USER_INPUT';
+}
+
+export class ConversationBusyError extends AppError {
+  readonly code = 'CONVERSATION_BUSY';
+  constructor() {
+    super('This conversation already has an active run; wait for it to end or cancel it.');
+  }
+}
+
+export class NoProviderError extends AppError {
+  readonly code = 'NO_PROVIDER';
+  constructor() {
+    super('No LLM provider is configured: set LLM_BASE_URL and LLM_MODEL, enable DEMO_MODEL, or create a provider.');
+  }
+}
+
+export class EncryptionKeyMismatchError extends AppError {
+  readonly code = 'ENCRYPTION_KEY_MISMATCH';
+}
