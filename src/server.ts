@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
+import { DEMO_MODEL_NAME, DEMO_PATH, handleDemoRequest } from './services/llm/demo-model.js';
 import type { GraphQLContext } from './resolvers/context.js';
 import { buildSchema } from './schema/index.js';
 import { maskError } from './schema/errors.js';
@@ -57,13 +58,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   try {
     const key = config.encryptionKey ?? loadOrCreateKeyFile(config.dataDir);
     const secrets = await openSecretBox(database.dataSource, key);
-    services = createServices({
-      dataSource: database.dataSource,
-      secrets,
-      log,
-      authSecret: config.authSecret,
-      providerAllowPrivate: config.providerAllowPrivate,
-    });
+    services = createServices({ dataSource: database.dataSource, secrets, log, config });
   } catch (error) {
     await database.close();
     throw error;
@@ -74,7 +69,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   const context = async (initial: YogaInitialContext & { extra?: SocketExtra }): Promise<GraphQLContext> => {
     const base = { services, loaders: new Map() };
-    if (initial.extra) return { ...base, viewer: initial.extra.viewer ?? null };
+    const extra = initial.extra as (SocketExtra & { socket: { bufferedAmount: number } }) | undefined;
+    if (extra) return { ...base, viewer: extra.viewer ?? null, bufferedBytes: () => extra.socket.bufferedAmount };
     try {
       return { ...base, viewer: await services.auth.authenticate(initial.request.headers.get('authorization') ?? undefined) };
     } catch (error) {
@@ -106,6 +102,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
       return;
     }
+    if (config.demoModel && handleDemoRequest(req, res)) return;
     if (req.url === '/' && req.method === 'GET') {
       res.writeHead(302, { location: '/graphql' });
       res.end();
@@ -179,8 +176,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       default: config.llm.baseUrl && config.llm.model
         ? { baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model }
         : undefined,
-      demo: config.demoModel ? { baseUrl: `http://${loopback}:${port}/demo/v1`, model: 'demo' } : undefined,
+      demo: config.demoModel ? { baseUrl: `http://${loopback}:${port}${DEMO_PATH}`, model: DEMO_MODEL_NAME } : undefined,
     });
+    await services.executor.startBackground();
     ready = true;
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${port}/graphql`;
@@ -197,6 +195,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   function stop() {
     stopping ??= (async () => {
       ready = false;
+      await services.executor.stop();
       await wsHandle.dispose();
       for (const socket of wsServer.clients) socket.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

@@ -14,6 +14,8 @@ export interface GraphQLContext {
   services: Services;
   /** Per-request loaders that are not tied to one GraphQL type (see `loader`). */
   loaders: Map<string, DataLoader<string, unknown>>;
+  /** Bytes queued on the client's socket (WebSocket only): slow subscribers are dropped. */
+  bufferedBytes?: () => number;
 }
 
 /** The viewer, or UNAUTHENTICATED with the reason the token was refused. */

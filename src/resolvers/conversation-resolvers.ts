@@ -47,7 +47,9 @@ export function updateConversation(ctx: GraphQLContext, globalId: string, input:
 
 export async function deleteConversation(ctx: GraphQLContext, globalId: string): Promise<string> {
   const viewer = requireViewer(ctx);
-  await ctx.services.conversations.delete(viewer, requireRowId(globalId, 'Conversation'));
+  const id = requireRowId(globalId, 'Conversation');
+  await ctx.services.runs.cancelActive(viewer, id);
+  await ctx.services.conversations.delete(viewer, id);
   return globalId;
 }
 

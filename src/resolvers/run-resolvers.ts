@@ -1,7 +1,11 @@
-/** Runs: check the viewer, decode ids, call the run services. */
-import type { Run } from '../entities/index.js';
-import { type GraphQLContext, requireViewer } from './context.js';
-import { rowId } from './ids.js';
+/** Runs: check the viewer, decode ids, call the run service. */
+import type { Message, Run, StoredStep } from '../entities/index.js';
+import { messageText } from '../services/runs/run-recorder.js';
+import type { StepView } from '../services/runs/step-view.js';
+import { storedStepView } from '../services/runs/step-view.js';
+import { SubscriberTooSlowError } from '../services/errors.js';
+import { type GraphQLContext, loader, requireViewer } from './context.js';
+import { requireRowId, rowId } from './ids.js';
 
 export async function runById(ctx: GraphQLContext, globalId: string): Promise<Run | null> {
   const viewer = requireViewer(ctx);
@@ -9,4 +13,64 @@ export async function runById(ctx: GraphQLContext, globalId: string): Promise<Ru
   if (!id) return null;
   const [found] = await ctx.services.runs.byIds(viewer, [id]);
   return found ?? null;
+}
+
+export interface SendMessageArgs {
+  conversationId?: string | null;
+  text: string;
+  enabledTools?: string[] | null;
+  thinkingEnabled?: boolean | null;
+  clientMutationId?: string | null;
+}
+
+export function sendMessage(ctx: GraphQLContext, input: SendMessageArgs) {
+  const viewer = requireViewer(ctx);
+  const conversationId = input.conversationId == null ? input.conversationId : requireRowId(input.conversationId, 'Conversation');
+  return ctx.services.runs.sendMessage(viewer, { ...input, conversationId });
+}
+
+export function cancelRun(ctx: GraphQLContext, globalId: string): Promise<Run> {
+  const viewer = requireViewer(ctx);
+  return ctx.services.runs.cancel(viewer, requireRowId(globalId, 'Run'));
+}
+
+/** Above this many bytes queued on a subscriber's socket, it is dropped (it may resume with `after`). */
+export const MAX_SUBSCRIBER_BUFFER_BYTES = 4 * 1024 * 1024;
+
+export async function chatSteps(ctx: GraphQLContext, globalRunId: string, after: number): Promise<AsyncIterable<StepView>> {
+  const viewer = requireViewer(ctx);
+  const steps = await ctx.services.runs.chatSteps(viewer, requireRowId(globalRunId, 'Run'), after);
+  const buffered = ctx.bufferedBytes;
+  if (!buffered) return steps;
+  return (async function* () {
+    try {
+      for await (const step of steps) {
+        if (buffered() > MAX_SUBSCRIBER_BUFFER_BYTES) {
+          throw new SubscriberTooSlowError(step.seq - 1);
+        }
+        yield step;
+      }
+    } finally {
+      await steps.return(undefined);
+    }
+  })();
+}
+
+/** An assistant message's steps: stored once its run has ended, rebuilt from events while it is active. */
+async function assistantSteps(ctx: GraphQLContext, message: Message): Promise<StoredStep[]> {
+  if (message.role !== 'assistant' || message.steps.length > 0 || !message.runId) return message.steps;
+  const live = await loader(ctx, 'liveSteps', async (runIds) => {
+    const byRun = await ctx.services.runs.liveSteps(runIds);
+    return runIds.map((id) => byRun.get(id) ?? []);
+  }).load(message.runId);
+  return live.filter(Boolean);
+}
+
+export async function messageSteps(ctx: GraphQLContext, message: Message): Promise<StepView[]> {
+  return (await assistantSteps(ctx, message)).map(storedStepView);
+}
+
+export async function messageTextOf(ctx: GraphQLContext, message: Message): Promise<string> {
+  if (message.role !== 'assistant' || message.steps.length > 0) return message.text;
+  return messageText(await assistantSteps(ctx, message));
 }

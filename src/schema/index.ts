@@ -10,6 +10,7 @@ import './message.js';
 import './run.js';
 import './provider.js';
 import './node.js';
+import './chat.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -1,4 +1,4 @@
-import { storedStepView } from '../services/runs/step-view.js';
+import { messageSteps, messageTextOf } from '../resolvers/run-resolvers.js';
 import { MessageRoleEnum } from './enums.js';
 import { ConversationRef, loadOrNotFound, MessageRef, RunRef, UsageRef } from './refs.js';
 import { StepUnion } from './step.js';
@@ -10,13 +10,14 @@ MessageRef.implement({
       resolve: (m, _args, ctx) => loadOrNotFound(ConversationRef, ctx, m.conversationId, 'conversation'),
     }),
     role: t.field({ type: MessageRoleEnum, resolve: (m) => (m.role === 'user' ? 'USER' : 'ASSISTANT') }),
-    text: t.exposeString('text', {
+    text: t.string({
       description: "user: what was sent; assistant: the run's text steps joined by a blank line.",
+      resolve: (m, _args, ctx) => messageTextOf(ctx, m),
     }),
     steps: t.field({
       type: [StepUnion],
       description: "assistant: the run's thinking, text, tool call and tool result steps by index (no Done/Error); user: [].",
-      resolve: (m) => m.steps.map(storedStepView),
+      resolve: (m, _args, ctx) => messageSteps(ctx, m),
     }),
     run: t.field({
       type: RunRef,

@@ -66,3 +66,12 @@ export class NoProviderError extends AppError {
 export class EncryptionKeyMismatchError extends AppError {
   readonly code = 'ENCRYPTION_KEY_MISMATCH';
 }
+
+/** A subscriber that fell too far behind; it may resume with `after: lastSeenSeq`. */
+export class SubscriberTooSlowError extends AppError {
+  readonly code = 'SUBSCRIBER_TOO_SLOW';
+  constructor(lastDeliveredSeq: number) {
+    super(`The subscriber fell too far behind and was dropped; resubscribe with after: ${lastDeliveredSeq}.`);
+    this.extensions.lastSeq = lastDeliveredSeq;
+  }
+}

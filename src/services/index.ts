@@ -2,13 +2,21 @@
  * The services of one server instance, built from its configuration and
  * database. No module-level state: two apps in one process stay apart.
  */
-import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config.js';
 import { ConversationService } from './conversations/conversation-service.js';
 import { MessageService } from './messages/message-service.js';
 import { ProviderService } from './providers/provider-service.js';
-import { RunReader } from './runs/run-reader.js';
+import { InProcessEventBus, type EventBus } from './runs/event-bus.js';
+import { Flusher } from './runs/flusher.js';
+import { RunEventStore } from './runs/run-event-store.js';
+import { RunExecutor } from './runs/run-executor.js';
+import { RunService } from './runs/run-service.js';
 import type { SecretBox } from './secrets/secret-box.js';
+import { builtinTools } from './tools/builtin/index.js';
+import { ToolExecutor } from './tools/tool-executor.js';
+import { ToolRegistry } from './tools/tool-registry.js';
 import { AuthService } from './users/auth-service.js';
 import { UserService } from './users/user-service.js';
 
@@ -16,22 +24,46 @@ export interface ServiceDeps {
   dataSource: DataSource;
   secrets: SecretBox;
   log: Logger;
-  authSecret?: string;
-  providerAllowPrivate: boolean;
+  config: Config;
+  /** Live event delivery; in-process unless a shared one (Redis) is given. */
+  bus?: EventBus;
 }
 
-export function createServices(deps: ServiceDeps) {
-  const users = new UserService(deps.dataSource);
-  const providers = new ProviderService(deps.dataSource, deps.secrets, {
-    allowPrivateAddresses: deps.providerAllowPrivate,
-  });
+export function createServices({ dataSource, secrets, log, config, bus = new InProcessEventBus() }: ServiceDeps) {
+  const users = new UserService(dataSource);
+  const providers = new ProviderService(dataSource, secrets, { allowPrivateAddresses: config.providerAllowPrivate });
+  const conversations = new ConversationService(dataSource, providers);
+  const tools = new ToolRegistry(builtinTools);
+  const store = new RunEventStore(dataSource);
+  const flusher = new Flusher(store, bus, config.flushIntervalMs, log);
+  const executor = new RunExecutor(
+    dataSource,
+    store,
+    bus,
+    flusher,
+    providers,
+    secrets,
+    tools,
+    new ToolExecutor(tools),
+    {
+      maxIterations: config.maxIterations,
+      llmMaxRetries: config.llm.maxRetries,
+      stallTimeoutMs: config.llm.stallTimeoutMs,
+      runLeaseMs: config.runLeaseMs,
+    },
+    log,
+  );
   return {
     users,
-    auth: new AuthService(users, deps.authSecret),
+    auth: new AuthService(users, config.authSecret),
     providers,
-    conversations: new ConversationService(deps.dataSource, providers),
-    messages: new MessageService(deps.dataSource),
-    runs: new RunReader(deps.dataSource),
+    conversations,
+    messages: new MessageService(dataSource),
+    tools,
+    runs: new RunService(dataSource, conversations, providers, tools, executor, store, bus),
+    executor,
+    flusher,
+    bus,
   };
 }
 

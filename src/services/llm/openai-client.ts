@@ -1,6 +1,9 @@
 /**
  * One `openai` SDK client per provider: base URL and decrypted key. The key
  * is decrypted here, at the moment of use, and never leaves this module.
+ * The SDK's own retries are the only ones (429 and 5xx, before the first
+ * byte); a `retry-after` longer than we are willing to wait turns retrying
+ * off for that response instead of parking the run.
  */
 import OpenAI from 'openai';
 import type { Provider } from '../../entities/index.js';
@@ -8,8 +11,33 @@ import type { SecretBox } from '../secrets/secret-box.js';
 
 export interface ClientOptions {
   maxRetries: number;
+  /** How long to wait for a response's headers (the SDK's own timeout, retried). */
   timeoutMs: number;
 }
+
+/** Longest `retry-after` the SDK may honour before retrying. */
+export const MAX_RETRY_AFTER_MS = 20_000;
+
+function retryAfterMs(headers: Headers): number | undefined {
+  const ms = headers.get('retry-after-ms');
+  if (ms && !Number.isNaN(Number(ms))) return Number(ms);
+  const value = headers.get('retry-after');
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (!Number.isNaN(seconds)) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : date - Date.now();
+}
+
+/** `fetch` that tells the SDK not to retry when the wait asked for is too long. */
+const boundedRetryFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  const wait = response.ok ? undefined : retryAfterMs(response.headers);
+  if (wait === undefined || wait <= MAX_RETRY_AFTER_MS) return response;
+  const headers = new Headers(response.headers);
+  headers.set('x-should-retry', 'false');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+};
 
 export function createOpenAIClient(provider: Provider, secrets: SecretBox, options: ClientOptions): OpenAI {
   return new OpenAI({
@@ -18,5 +46,6 @@ export function createOpenAIClient(provider: Provider, secrets: SecretBox, optio
     apiKey: provider.apiKeyCiphertext ? secrets.decrypt(provider.apiKeyCiphertext) : 'none',
     maxRetries: options.maxRetries,
     timeout: options.timeoutMs,
+    fetch: boundedRetryFetch,
   });
 }

@@ -5,7 +5,7 @@
  * start-up and cannot be edited through the API. API keys are encrypted at
  * rest and write-only.
  */
-import { In, type DataSource } from 'typeorm';
+import { In, type DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { z } from 'zod';
 import { Provider } from '../../entities/index.js';
@@ -178,8 +178,9 @@ export class ProviderService {
   }
 
   /** The provider a conversation without one uses: the configured default, else the demo model. */
-  async defaultProvider(): Promise<Provider> {
-    const managed = await this.repo.findBy({ managedBy: In(['default', 'demo']) });
+  async defaultProvider(manager?: EntityManager): Promise<Provider> {
+    const repo = manager ? manager.getRepository(Provider) : this.repo;
+    const managed = await repo.findBy({ managedBy: In(['default', 'demo']) });
     const chosen = managed.find((p) => p.managedBy === 'default') ?? managed.find((p) => p.managedBy === 'demo');
     if (!chosen) throw new NoProviderError();
     return chosen;

@@ -1,0 +1,131 @@
+/**
+ * Streams one chat completion through the `openai` SDK and turns its chunks
+ * into a small typed event stream: thinking and text deltas as they arrive,
+ * then the tool calls (fragments accumulated by index), the finish reason
+ * and the usage. Knows nothing of runs, GraphQL or storage.
+ */
+import type OpenAI from 'openai';
+import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+import { StallError } from './llm-errors.js';
+
+export interface ToolCallRequest {
+  /** The provider's id (generated when the provider sent none). */
+  id: string;
+  name: string;
+  /** Raw JSON text as the model produced it (may be invalid). */
+  arguments: string;
+}
+
+export interface CompletionUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  reasoningTokens: number | null;
+}
+
+export type ChatStreamEvent =
+  | { type: 'thinking'; delta: string }
+  | { type: 'text'; delta: string }
+  | { type: 'end'; toolCalls: ToolCallRequest[]; finishReason: string; usage: CompletionUsage | null };
+
+export interface ChatRequest {
+  model: string;
+  messages: ChatCompletionMessageParam[];
+  tools: ChatCompletionTool[];
+  temperature?: number | null;
+  maxTokens?: number | null;
+  /** Provider-specific fields added when thinking is on (Provider.thinkingParams). */
+  extraBody?: Record<string, unknown> | null;
+}
+
+interface DeltaWithReasoning {
+  content?: string | null;
+  reasoning_content?: string | null;
+  reasoning?: string | null;
+  tool_calls?: ChatCompletionChunk.Choice.Delta.ToolCall[];
+}
+
+/**
+ * Yields the completion's events. `stallTimeoutMs` bounds the silence
+ * between chunks once the response has started (the SDK's timeout covers
+ * the wait for headers); a stall aborts the request and throws StallError.
+ * The caller's `signal` aborts everything (cancel).
+ */
+export async function* streamChat(
+  client: OpenAI,
+  request: ChatRequest,
+  options: { signal: AbortSignal; stallTimeoutMs: number },
+): AsyncGenerator<ChatStreamEvent> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  let stalled = false;
+  let timer: NodeJS.Timeout | undefined;
+  const armStallTimer = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort(new StallError(options.stallTimeoutMs));
+    }, options.stallTimeoutMs);
+  };
+
+  const body: ChatCompletionCreateParamsStreaming = {
+    ...(request.extraBody ?? {}),
+    model: request.model,
+    messages: request.messages,
+    stream: true,
+    stream_options: { include_usage: true },
+    ...(request.tools.length > 0 ? { tools: request.tools } : {}),
+    ...(request.temperature != null ? { temperature: request.temperature } : {}),
+    ...(request.maxTokens != null ? { max_tokens: request.maxTokens } : {}),
+  };
+
+  const calls = new Map<number, ToolCallRequest>();
+  let finishReason = 'stop';
+  let usage: CompletionUsage | null = null;
+  try {
+    const stream = await client.chat.completions.create(body, { signal: controller.signal });
+    armStallTimer();
+    for await (const chunk of stream) {
+      armStallTimer();
+      if (chunk.usage) {
+        const details = chunk.usage.completion_tokens_details;
+        usage = {
+          promptTokens: chunk.usage.prompt_tokens ?? 0,
+          completionTokens: chunk.usage.completion_tokens ?? 0,
+          totalTokens: chunk.usage.total_tokens ?? 0,
+          reasoningTokens: details?.reasoning_tokens ?? null,
+        };
+      }
+      for (const choice of chunk.choices ?? []) {
+        if (choice.index !== undefined && choice.index !== 0) continue;
+        const delta = (choice.delta ?? {}) as DeltaWithReasoning;
+        const reasoning = delta.reasoning_content ?? delta.reasoning;
+        if (reasoning) yield { type: 'thinking', delta: reasoning };
+        if (delta.content) yield { type: 'text', delta: delta.content };
+        for (const fragment of delta.tool_calls ?? []) {
+          const index = fragment.index ?? 0;
+          let call = calls.get(index);
+          if (!call) {
+            call = { id: '', name: '', arguments: '' };
+            calls.set(index, call);
+          }
+          if (fragment.id) call.id = fragment.id;
+          if (fragment.function?.name) call.name += fragment.function.name;
+          if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
+        }
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+      }
+    }
+  } catch (error) {
+    if (stalled) throw new StallError(options.stallTimeoutMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', onAbort);
+  }
+  const toolCalls = [...calls.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([index, call]) => ({ ...call, id: call.id || `call_${index}_${Math.random().toString(36).slice(2, 10)}` }));
+  yield { type: 'end', toolCalls, finishReason, usage };
+}

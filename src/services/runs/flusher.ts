@@ -1,0 +1,84 @@
+/**
+ * Durable before visible. Every FLUSH_INTERVAL_MS the flusher takes the
+ * pending output of every active run on this instance, writes it in one
+ * statement (seqs assigned, consecutive deltas merged), and only then
+ * publishes it. A failed write keeps the events (with their seqs) for the
+ * next tick; nothing unwritten is ever shown.
+ */
+import type { Logger } from 'pino';
+import type { EventBus } from './event-bus.js';
+import type { RunEventStore } from './run-event-store.js';
+import type { RunFinal, RunRecorder } from './run-recorder.js';
+
+export class Flusher {
+  private readonly recorders = new Set<RunRecorder>();
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  /** Write statements issued (benchmarks and tests read it). */
+  ticksWritten = 0;
+
+  constructor(
+    private readonly store: RunEventStore,
+    private readonly bus: EventBus,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  add(recorder: RunRecorder): void {
+    this.recorders.add(recorder);
+    // Ticks run only while some run is active; an idle tick writes nothing.
+    this.timer ??= setInterval(() => {
+      if (!this.running) void this.runTick();
+    }, this.intervalMs);
+  }
+
+  /** Flushes now (shutdown, tests). */
+  async flushNow(): Promise<void> {
+    while (this.running) await this.running;
+    await this.runTick();
+  }
+
+  private runTick(): Promise<void> {
+    this.running = this.tick().finally(() => {
+      this.running = undefined;
+      if (this.recorders.size === 0) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    await this.flushNow();
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async tick(): Promise<void> {
+    const drained: { recorder: RunRecorder; events: ReturnType<RunRecorder['drain']>['events'] }[] = [];
+    const finals: RunFinal[] = [];
+    for (const recorder of this.recorders) {
+      if (!recorder.hasWork) continue;
+      const { events, final } = recorder.drain();
+      if (events.length > 0) drained.push({ recorder, events });
+      if (final) finals.push(final);
+    }
+    if (drained.length === 0) return;
+    try {
+      await this.store.writeTick(
+        drained.flatMap((d) => d.events),
+        finals,
+      );
+      this.ticksWritten++;
+    } catch (error) {
+      this.log.error({ err: error }, 'flush failed; retrying next tick');
+      return;
+    }
+    for (const { recorder, events } of drained) {
+      this.bus.publish(recorder.runId, [...events]);
+      recorder.committed();
+      if (recorder.finished && !recorder.hasWork) this.recorders.delete(recorder);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Follows a run: every event with seq > after, replayed from storage, then
+ * live, with no gap and no duplicate at the seam. The live listener is
+ * attached before the replay is read, so nothing published in between is
+ * missed; events the replay already covered are dropped; a gap in the live
+ * stream (a follower that fell behind the bus) is filled from storage.
+ * Ends after the terminal event, or at once for a finished run with
+ * nothing left after `after`.
+ */
+import type { EventBus } from './event-bus.js';
+import { isTerminal, type RunStreamEvent } from './run-event.js';
+import type { RunEventStore } from './run-event-store.js';
+import type { StepView } from './step-view.js';
+
+export interface FollowDeps {
+  store: RunEventStore;
+  bus: EventBus;
+  /** Whether the run can still produce events. */
+  isActive(runId: string): Promise<boolean>;
+}
+
+/** Turns stream events into client steps, keeping each text step's whole content. */
+class ContentTracker {
+  private readonly contents = new Map<string, string>();
+  constructor(private readonly store: RunEventStore) {}
+
+  async view(event: RunStreamEvent): Promise<StepView> {
+    const { runId: _runId, stepId, ...rest } = event;
+    if (event.type !== 'thinking' && event.type !== 'text') return { ...rest, id: stepId } as StepView;
+    let before = this.contents.get(stepId);
+    if (before === undefined) {
+      before = event.offset === 0 ? '' : await this.store.stepPrefix(event.runId, stepId, event.seq);
+    }
+    const content = before + event.delta;
+    this.contents.set(stepId, content);
+    return { type: event.type, id: stepId, index: event.index, seq: event.seq, delta: event.delta, content };
+  }
+}
+
+export async function* followRun(deps: FollowDeps, runId: string, after: number): AsyncGenerator<StepView> {
+  const live = deps.bus.listen(runId); // before the read, or events slip past
+  const tracker = new ContentTracker(deps.store);
+  let last = after;
+  try {
+    const replay = async function* () {
+      for (;;) {
+        const batch = await deps.store.readAfter(runId, last);
+        if (batch.length === 0) return;
+        yield* batch;
+      }
+    };
+    for await (const event of replay()) {
+      last = event.seq;
+      yield await tracker.view(event);
+      if (isTerminal(event)) return;
+    }
+    if (!(await deps.isActive(runId))) {
+      // Finished meanwhile: whatever it wrote after our read is in storage now.
+      for await (const event of replay()) {
+        last = event.seq;
+        yield await tracker.view(event);
+        if (isTerminal(event)) return;
+      }
+      return;
+    }
+    for await (const event of live) {
+      if (event.seq <= last) continue; // already replayed
+      if (event.seq > last + 1) {
+        for await (const missed of replay()) {
+          if (missed.seq >= event.seq) break;
+          last = missed.seq;
+          yield await tracker.view(missed);
+        }
+      }
+      if (event.seq <= last) continue;
+      last = event.seq;
+      yield await tracker.view(event);
+      if (isTerminal(event)) return;
+    }
+  } finally {
+    live.close();
+  }
+}

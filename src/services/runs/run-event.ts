@@ -1,0 +1,66 @@
+/**
+ * A run's stream events: one union discriminated on `type`, named like the
+ * stored step. These are what the flusher writes and publishes and what
+ * followers replay; thinking and text carry deltas (with the offset of the
+ * delta in the step's text, so a follower that joins mid-step knows whether
+ * it needs the prefix).
+ */
+import type { RunErrorCode, RunEventType, StoredUsage } from '../../entities/index.js';
+
+interface RunEventBase {
+  runId: string;
+  seq: number;
+  stepId: string;
+  index: number;
+}
+
+export type RunStreamEvent =
+  | (RunEventBase & { type: 'thinking' | 'text'; delta: string; offset: number })
+  | (RunEventBase & { type: 'tool_call'; toolCallId: string; name: string; arguments: string })
+  | (RunEventBase & {
+      type: 'tool_result';
+      toolCallId: string;
+      callStepId: string;
+      name: string;
+      content: string;
+      success: boolean;
+      durationMs: number;
+    })
+  | (RunEventBase & {
+      type: 'done';
+      messageId: string;
+      tokenCount: number;
+      usage: StoredUsage;
+      iterations: number;
+      finishReason: string;
+    })
+  | (RunEventBase & {
+      type: 'error';
+      code: RunErrorCode;
+      message: string;
+      retryable: boolean;
+      partialMessageId: string | null;
+    });
+
+/** An event before the flusher gives it a seq. */
+export type PendingEvent = RunStreamEvent extends infer E ? (E extends RunStreamEvent ? Omit<E, 'seq'> : never) : never;
+
+export const isTerminal = (event: { type: RunEventType }): boolean => event.type === 'done' || event.type === 'error';
+
+/** Splits an event into the stored row's columns. */
+export function toRow(event: RunStreamEvent) {
+  const { runId, seq, stepId, index, type, ...payload } = event;
+  return { run_id: runId, seq, type, step_id: stepId, step_index: index, payload };
+}
+
+/** Rebuilds an event from a stored row. */
+export function fromRow(row: {
+  run_id: string;
+  seq: number;
+  type: RunEventType;
+  step_id: string;
+  step_index: number;
+  payload: Record<string, unknown>;
+}): RunStreamEvent {
+  return { ...row.payload, runId: row.run_id, seq: row.seq, type: row.type, stepId: row.step_id, index: row.step_index } as RunStreamEvent;
+}

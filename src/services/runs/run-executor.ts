@@ -1,0 +1,269 @@
+/**
+ * Executes runs in the background of this server process. Each run gets a
+ * recorder (drained by the flusher), an abort controller (cancel), and the
+ * agent loop over its history, provider and tools. The instance records its
+ * id on the runs it executes and renews a heartbeat on them; a sweep on any
+ * instance marks INTERRUPTED the active runs whose owner's heartbeat is
+ * older than the lease.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { ChatCompletionTool } from 'openai/resources/chat/completions';
+import { Conversation, Message, Provider, Run, User } from '../../entities/index.js';
+import { streamChat } from '../llm/chat-stream.js';
+import { createOpenAIClient } from '../llm/openai-client.js';
+import type { ProviderService } from '../providers/provider-service.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { ToolExecutor } from '../tools/tool-executor.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
+import { runAgentLoop } from './agent-loop.js';
+import type { EventBus } from './event-bus.js';
+import type { Flusher } from './flusher.js';
+import { buildHistory } from './history.js';
+import { fromRow } from './run-event.js';
+import { foldInto, type RunEventStore } from './run-event-store.js';
+import { RunRecorder, type RunEnding } from './run-recorder.js';
+import { EMPTY_USAGE } from './step-view.js';
+
+export interface RunExecutorOptions {
+  maxIterations: number;
+  llmMaxRetries: number;
+  stallTimeoutMs: number;
+  runLeaseMs: number;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  recorder?: RunRecorder;
+  done: Promise<void>;
+}
+
+/** Why a run was aborted, so the loop's CANCELLED can become INTERRUPTED on shutdown. */
+class ShutdownAbort extends Error {}
+
+export class RunExecutor {
+  readonly instanceId = randomUUID();
+  private readonly active = new Map<string, ActiveRun>();
+  private heartbeatTimer?: NodeJS.Timeout;
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: RunEventStore,
+    private readonly bus: EventBus,
+    private readonly flusher: Flusher,
+    private readonly providers: ProviderService,
+    private readonly secrets: SecretBox,
+    private readonly registry: ToolRegistry,
+    private readonly tools: ToolExecutor,
+    private readonly options: RunExecutorOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts the heartbeat and the periodic sweep; sweeps once now. */
+  async startBackground(): Promise<void> {
+    await this.sweep();
+    const beat = Math.max(100, Math.min(5_000, Math.floor(this.options.runLeaseMs / 3)));
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), beat);
+    this.sweepTimer = setInterval(() => void this.sweep(), Math.max(beat, Math.floor(this.options.runLeaseMs / 2)));
+  }
+
+  isLocal(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Starts a stored QUEUED run in the background. */
+  start(runId: string): void {
+    const controller = new AbortController();
+    const entry: ActiveRun = { controller, done: Promise.resolve() };
+    entry.done = this.execute(runId, entry)
+      .catch((error: unknown) => this.log.error({ err: error, runId }, 'run failed unexpectedly'))
+      .finally(() => this.active.delete(runId));
+    this.active.set(runId, entry);
+  }
+
+  /** Aborts a run executing here; resolves once its terminal event is durable. */
+  async cancel(runId: string, waitMs = 10_000): Promise<boolean> {
+    const entry = this.active.get(runId);
+    if (!entry) return false;
+    entry.controller.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([entry.done, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
+    return true;
+  }
+
+  /** Ends every local run as INTERRUPTED (graceful shutdown) and stops the timers. */
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
+    clearInterval(this.sweepTimer);
+    for (const entry of this.active.values()) entry.controller.abort(new ShutdownAbort());
+    await Promise.all([...this.active.values()].map((e) => e.done));
+    await this.flusher.stop();
+  }
+
+  private async execute(runId: string, entry: ActiveRun): Promise<void> {
+    const log = this.log.child({ runId });
+    const run = await this.dataSource.getRepository(Run).findOneByOrFail({ id: runId });
+    const recorder = new RunRecorder(run.id, run.conversationId, run.assistantMessageId!, run.lastSeq);
+    entry.recorder = recorder;
+    this.flusher.add(recorder);
+    let ending: RunEnding;
+    try {
+      const plan = await this.plan(run);
+      await this.dataSource.query(`UPDATE runs SET status = 'RUNNING' WHERE id = $1 AND status = 'QUEUED'`, [run.id]);
+      const client = createOpenAIClient(plan.provider, this.secrets, {
+        maxRetries: this.options.llmMaxRetries,
+        timeoutMs: this.options.stallTimeoutMs,
+      });
+      ending = await runAgentLoop({
+        messages: plan.messages,
+        tools: plan.tools,
+        request: {
+          model: plan.model,
+          temperature: plan.conversation.temperature,
+          maxTokens: plan.provider.maxTokens,
+          extraBody: run.thinkingEnabled ? plan.provider.thinkingParams : null,
+        },
+        chat: (request, signal) => streamChat(client, request, { signal, stallTimeoutMs: this.options.stallTimeoutMs }),
+        runTools: (calls, signal, onResult) =>
+          this.tools.executeAll(calls, {
+            enabled: new Set(run.enabledTools),
+            context: {
+              userId: plan.user.id,
+              username: plan.user.username,
+              permissionLevel: plan.user.permissionLevel,
+              workspace: run.conversationId,
+            },
+            signal,
+            onResult,
+          }),
+        sink: recorder,
+        signal: entry.controller.signal,
+        maxIterations: this.options.maxIterations,
+        onIteration: (iteration) => {
+          this.dataSource
+            .query(`UPDATE runs SET iterations = $2 WHERE id = $1`, [run.id, iteration])
+            .catch((error: unknown) => log.warn({ err: error }, 'could not record the iteration'));
+        },
+      });
+    } catch (error) {
+      log.error({ err: error }, 'run could not execute');
+      ending = { kind: 'error', code: 'INTERNAL', message: 'The server failed to run this request.', usage: EMPTY_USAGE, iterations: 0 };
+    }
+    if (ending.kind === 'error' && ending.code === 'CANCELLED' && entry.controller.signal.reason instanceof ShutdownAbort) {
+      ending = { ...ending, code: 'INTERRUPTED', message: 'The server stopped while the run was active.' };
+    }
+    recorder.finish(ending);
+    await recorder.ended;
+    log.info({ status: ending.kind === 'done' ? 'COMPLETED' : ending.code }, 'run ended');
+  }
+
+  /** Everything a run needs, read once at its start. */
+  private async plan(run: Run) {
+    const manager = this.dataSource.manager;
+    const conversation = await manager.findOneByOrFail(Conversation, { id: run.conversationId });
+    const user = await manager.findOneByOrFail(User, { id: run.userId });
+    const provider =
+      (conversation.providerId ? await manager.findOneBy(Provider, { id: conversation.providerId }) : null) ??
+      (await this.providers.defaultProvider());
+    const userMessage = await manager.findOneByOrFail(Message, { id: run.userMessageId });
+    const earlier = await manager
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :conversationId AND m.position < :position', {
+        conversationId: run.conversationId,
+        position: userMessage.position,
+      })
+      .orderBy('m.position', 'ASC')
+      .getMany();
+    const tools: ChatCompletionTool[] = run.enabledTools
+      .map((name) => this.registry.info(name))
+      .filter((info) => info !== undefined && info.minPermissionLevel <= user.permissionLevel)
+      .map((info) => ({
+        type: 'function' as const,
+        function: { name: info!.name, description: info!.description, parameters: info!.parameters },
+      }));
+    return {
+      conversation,
+      user,
+      provider,
+      model: conversation.model ?? provider.defaultModel,
+      tools,
+      messages: buildHistory(conversation.systemPrompt, earlier, userMessage.text),
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.active.size === 0) return;
+    try {
+      await this.dataSource.query(
+        `UPDATE runs SET heartbeat_at = clock_timestamp() WHERE owner_instance = $1 AND status IN ('QUEUED', 'RUNNING')`,
+        [this.instanceId],
+      );
+    } catch (error) {
+      this.log.warn({ err: error }, 'heartbeat failed');
+    }
+  }
+
+  /**
+   * Marks INTERRUPTED the active runs whose owner stopped renewing its
+   * lease: their partial answer is rebuilt from the stored events, and the
+   * INTERRUPTED ErrorStep takes the next seq after the last stored one.
+   */
+  async sweep(): Promise<number> {
+    let swept = 0;
+    try {
+      const stale: { id: string }[] = await this.dataSource.query(
+        `SELECT id FROM runs WHERE status IN ('QUEUED', 'RUNNING')
+           AND (owner_instance IS DISTINCT FROM $1)
+           AND (heartbeat_at IS NULL OR heartbeat_at < clock_timestamp() - make_interval(secs => $2::double precision / 1000))`,
+        [this.instanceId, this.options.runLeaseMs],
+      );
+      for (const { id } of stale) if (await this.interrupt(id)) swept++;
+    } catch (error) {
+      this.log.warn({ err: error }, 'sweep failed');
+    }
+    return swept;
+  }
+
+  private async interrupt(runId: string): Promise<boolean> {
+    const recorder = await this.dataSource.transaction(async (manager) => {
+      // Claim it: another instance's sweep may be at the same run.
+      const claimed: Run[] = await manager
+        .getRepository(Run)
+        .createQueryBuilder('r')
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .where(`r.id = :runId AND r.status IN ('QUEUED', 'RUNNING')`, { runId })
+        .getMany();
+      const run = claimed[0];
+      if (!run || !run.assistantMessageId) return undefined;
+      const rows = await manager.query(
+        `SELECT run_id, seq, type, step_id, step_index, payload FROM run_events WHERE run_id = $1 ORDER BY seq`,
+        [runId],
+      );
+      const rec = new RunRecorder(run.id, run.conversationId, run.assistantMessageId, run.lastSeq);
+      for (const row of rows) foldInto(rec.steps, fromRow(row));
+      rec.finish({
+        kind: 'error',
+        code: 'INTERRUPTED',
+        message: 'The server stopped while the run was active.',
+        usage: run.usage ?? EMPTY_USAGE,
+        iterations: run.iterations,
+      });
+      const { events, final } = rec.drain();
+      await this.store.writeWith(manager, events, [final!]);
+      return { rec, events };
+    });
+    if (!recorder) return false;
+    this.bus.publish(runId, recorder.events);
+    recorder.rec.committed();
+    return true;
+  }
+}

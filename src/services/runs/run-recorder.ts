@@ -1,0 +1,209 @@
+/**
+ * The in-memory state of one active run: its steps so far and the events
+ * not yet flushed. The agent loop writes here synchronously (no I/O per
+ * token); the flusher drains it every tick. Consecutive deltas of one step
+ * merge into one pending event, so a fast provider costs a few events per
+ * tick, not one per token.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RunErrorCode, RunStatus, StoredStep, StoredUsage } from '../../entities/index.js';
+import type { RunSink } from './agent-loop.js';
+import { RETRYABLE_CODES } from '../llm/llm-errors.js';
+import type { PendingEvent, RunStreamEvent } from './run-event.js';
+import { EMPTY_USAGE } from './step-view.js';
+
+export type RunEnding =
+  | { kind: 'done'; finishReason: string; usage: StoredUsage; iterations: number }
+  | { kind: 'error'; code: RunErrorCode; message: string; usage: StoredUsage; iterations: number };
+
+/** What the run's row and assistant message become when it ends; written with its terminal event. */
+export interface RunFinal {
+  runId: string;
+  conversationId: string;
+  assistantMessageId: string;
+  /** The assistant message is removed: the run produced no step at all. */
+  removeMessage: boolean;
+  status: RunStatus;
+  errorCode: RunErrorCode | null;
+  errorMessage: string | null;
+  usage: StoredUsage;
+  iterations: number;
+  text: string;
+  steps: StoredStep[];
+  tokenCount: number;
+}
+
+const STATUS_BY_CODE: Partial<Record<RunErrorCode, RunStatus>> = { CANCELLED: 'CANCELLED', INTERRUPTED: 'INTERRUPTED' };
+
+/** Message.text: the non-empty text steps joined by a blank line. */
+export function messageText(steps: StoredStep[]): string {
+  return steps
+    .filter((s) => s.type === 'text' && s.content.length > 0)
+    .map((s) => (s as { content: string }).content)
+    .join('\n\n');
+}
+
+export class RunRecorder implements RunSink {
+  readonly steps: StoredStep[] = [];
+  private open?: { type: 'thinking' | 'text'; step: StoredStep & { content: string } };
+  private pending: PendingEvent[] = [];
+  /** Drained but not yet durable (a failed write is retried with the same seqs). */
+  private inflight: RunStreamEvent[] = [];
+  private nextSeq: number;
+  private final?: RunFinal;
+  private finalDrained = false;
+  private resolveEnded!: () => void;
+  /** Resolves once the terminal event is durable and published. */
+  readonly ended = new Promise<void>((resolve) => {
+    this.resolveEnded = resolve;
+  });
+
+  constructor(
+    readonly runId: string,
+    readonly conversationId: string,
+    readonly assistantMessageId: string,
+    lastSeq = 0,
+  ) {
+    this.nextSeq = lastSeq + 1;
+  }
+
+  get finished(): boolean {
+    return this.final !== undefined;
+  }
+
+  thinkingDelta(delta: string): void {
+    this.delta('thinking', delta);
+  }
+
+  textDelta(delta: string): void {
+    this.delta('text', delta);
+  }
+
+  /** Ends the open thinking or text step (a new iteration starts new steps). */
+  closeStep(): void {
+    this.open = undefined;
+  }
+
+  toolCall(call: { toolCallId: string; name: string; arguments: string }): string {
+    if (this.final) return randomUUID();
+    this.closeStep();
+    const step = { type: 'tool_call' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...call };
+    this.steps.push(step);
+    this.pending.push({ type: 'tool_call', runId: this.runId, stepId: step.id, index: step.index, ...call });
+    return step.id;
+  }
+
+  toolResult(result: {
+    toolCallId: string;
+    callStepId: string;
+    name: string;
+    content: string;
+    success: boolean;
+    durationMs: number;
+  }): void {
+    if (this.final) return;
+    this.closeStep();
+    const step = { type: 'tool_result' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...result };
+    this.steps.push(step);
+    this.pending.push({ type: 'tool_result', runId: this.runId, stepId: step.id, index: step.index, ...result });
+  }
+
+  /** Queues the terminal event; nothing more is recorded after it. */
+  finish(ending: RunEnding): void {
+    if (this.final) return;
+    this.closeStep();
+    const removeMessage = ending.kind === 'error' && this.steps.length === 0;
+    const stepId = randomUUID();
+    const index = this.steps.length;
+    const tokenCount = ending.usage.completionTokens;
+    if (ending.kind === 'done') {
+      this.pending.push({
+        type: 'done',
+        runId: this.runId,
+        stepId,
+        index,
+        messageId: this.assistantMessageId,
+        tokenCount,
+        usage: ending.usage,
+        iterations: ending.iterations,
+        finishReason: ending.finishReason,
+      });
+    } else {
+      this.pending.push({
+        type: 'error',
+        runId: this.runId,
+        stepId,
+        index,
+        code: ending.code,
+        message: ending.message,
+        retryable: RETRYABLE_CODES.includes(ending.code),
+        partialMessageId: removeMessage ? null : this.assistantMessageId,
+      });
+    }
+    this.final = {
+      runId: this.runId,
+      conversationId: this.conversationId,
+      assistantMessageId: this.assistantMessageId,
+      removeMessage,
+      status: ending.kind === 'done' ? 'COMPLETED' : (STATUS_BY_CODE[ending.code] ?? 'FAILED'),
+      errorCode: ending.kind === 'error' ? ending.code : null,
+      errorMessage: ending.kind === 'error' ? ending.message : null,
+      usage: ending.usage,
+      iterations: ending.iterations,
+      text: messageText(this.steps),
+      steps: this.steps,
+      tokenCount,
+    };
+  }
+
+  /**
+   * Takes everything to write this tick, seqs assigned; with the run's final
+   * state once its terminal event is among them. Call `committed` after the
+   * write succeeds, or nothing (the same events come back next tick).
+   */
+  drain(): { events: RunStreamEvent[]; final?: RunFinal } {
+    for (const event of this.pending) {
+      const withSeq = { ...event, seq: this.nextSeq++ } as RunStreamEvent;
+      this.inflight.push(withSeq);
+      const step = this.steps[withSeq.index];
+      if (step && step.id === withSeq.stepId) step.seq = withSeq.seq;
+    }
+    this.pending = [];
+    const hasTerminal = this.final !== undefined && !this.finalDrained && this.inflight.some((e) => e.type === 'done' || e.type === 'error');
+    return { events: this.inflight, final: hasTerminal ? this.final : undefined };
+  }
+
+  /** The drained events are durable. */
+  committed(): void {
+    const endedNow = this.inflight.some((e) => e.type === 'done' || e.type === 'error');
+    this.inflight = [];
+    if (endedNow) {
+      this.finalDrained = true;
+      this.resolveEnded();
+    }
+  }
+
+  get hasWork(): boolean {
+    return this.pending.length > 0 || this.inflight.length > 0;
+  }
+
+  private delta(type: 'thinking' | 'text', delta: string): void {
+    if (this.final || delta.length === 0) return;
+    if (this.open?.type !== type) {
+      const step = { type, id: randomUUID(), index: this.steps.length, seq: 0, content: '' };
+      this.steps.push(step);
+      this.open = { type, step };
+    }
+    const step = this.open.step;
+    const offset = step.content.length;
+    step.content += delta;
+    const last = this.pending[this.pending.length - 1];
+    if (last && (last.type === 'thinking' || last.type === 'text') && last.stepId === step.id) {
+      last.delta += delta;
+      return;
+    }
+    this.pending.push({ type, runId: this.runId, stepId: step.id, index: step.index, delta, offset });
+  }
+}
+
+export const ZERO_USAGE = EMPTY_USAGE;

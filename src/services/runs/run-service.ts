@@ -1,0 +1,228 @@
+/**
+ * Runs as the API sees them: sendMessage stores the user message, a QUEUED
+ * run and an empty assistant message in one transaction and starts the run
+ * in the background; cancelRun stops it and returns it once it has stopped;
+ * chatSteps follows its events. Every call is scoped to the viewer.
+ */
+import type { DataSource, EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { Conversation, Message, Run } from '../../entities/index.js';
+import type { ConversationService } from '../conversations/conversation-service.js';
+import { BadUserInputError, ConversationBusyError, ForbiddenError, NotFoundError } from '../errors.js';
+import type { ProviderService } from '../providers/provider-service.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
+import type { Viewer } from '../users/viewer.js';
+import { parseInput } from '../validation.js';
+import type { EventBus } from './event-bus.js';
+import { followRun } from './follow-run.js';
+import type { RunEventStore } from './run-event-store.js';
+import type { RunExecutor } from './run-executor.js';
+import type { StepView } from './step-view.js';
+
+export const MAX_MESSAGE_CHARS = 100_000;
+const IDEMPOTENCY_WINDOW_HOURS = 24;
+
+const sendSchema = z
+  .object({
+    conversationId: z.string().nullish(),
+    text: z
+      .string()
+      .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`)
+      .refine((t) => t.trim().length > 0, 'must not be empty'),
+    enabledTools: z.array(z.string().max(64)).max(64, 'at most 64 tools').nullish(),
+    thinkingEnabled: z.boolean().nullish(),
+    clientMutationId: z.string().min(1).max(200, 'must be at most 200 characters').nullish(),
+  })
+  .strict();
+
+export type SendMessageInput = z.input<typeof sendSchema>;
+
+export interface SendMessageResult {
+  run: Run;
+  conversation: Conversation;
+  userMessage: Message;
+  clientMutationId: string | null;
+}
+
+/** A short title from the first message, for conversations created by sendMessage. */
+function titleFrom(text: string): string {
+  const line = text.trim().split('\n')[0]!.trim();
+  return line.length <= 80 ? line : `${line.slice(0, 77).trimEnd()}...`;
+}
+
+const isActiveRunViolation = (error: unknown) =>
+  (error as { driverError?: { code?: string; constraint?: string } }).driverError?.code === '23505' ||
+  (error as { code?: string }).code === '23505';
+
+export class RunService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly conversations: ConversationService,
+    private readonly providers: ProviderService,
+    private readonly registry: ToolRegistry,
+    private readonly executor: RunExecutor,
+    private readonly store: RunEventStore,
+    private readonly bus: EventBus,
+  ) {}
+
+  async byIds(viewer: Viewer, ids: readonly string[]): Promise<Run[]> {
+    return this.dataSource
+      .getRepository(Run)
+      .createQueryBuilder('r')
+      .where('r.id = ANY(:ids) AND r.user_id = :userId', { ids, userId: viewer.id })
+      .getMany();
+  }
+
+  async get(viewer: Viewer, id: string): Promise<Run> {
+    const [run] = await this.byIds(viewer, [id]);
+    if (!run) throw new NotFoundError('run');
+    return run;
+  }
+
+  /** The QUEUED or RUNNING run of each conversation that has one. */
+  async activeByConversationIds(viewer: Viewer, conversationIds: readonly string[]): Promise<Run[]> {
+    return this.dataSource
+      .getRepository(Run)
+      .createQueryBuilder('r')
+      .where(`r.conversation_id = ANY(:conversationIds) AND r.user_id = :userId AND r.status IN ('QUEUED', 'RUNNING')`, {
+        conversationIds,
+        userId: viewer.id,
+      })
+      .getMany();
+  }
+
+  /**
+   * Stores the user message, the run and its empty assistant message, then
+   * starts the run. Throws NOT_FOUND (conversation), BAD_USER_INPUT (text,
+   * unknown tools), FORBIDDEN (tools above the viewer's level),
+   * NO_PROVIDER, CONVERSATION_BUSY; a refused message stores nothing.
+   */
+  async sendMessage(viewer: Viewer, input: SendMessageInput): Promise<SendMessageResult> {
+    const values = parseInput(sendSchema, input);
+    const enabledTools = [...new Set(values.enabledTools ?? [])];
+    const unknown = enabledTools.filter((name) => !this.registry.has(name));
+    if (unknown.length > 0) throw new BadUserInputError(`enabledTools: unknown tool ${unknown.map((n) => `"${n}"`).join(', ')}`);
+    const forbidden = enabledTools.filter((name) => this.registry.get(name)!.minPermissionLevel > viewer.permissionLevel);
+    if (forbidden.length > 0) throw new ForbiddenError(`You may not use the tool ${forbidden.map((n) => `"${n}"`).join(', ')}.`);
+
+    const result = await this.dataSource.transaction(async (manager) => {
+      if (values.clientMutationId) {
+        // Serialise retries of one mutation so two concurrent ones cannot both start a run.
+        await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${viewer.id}:${values.clientMutationId}`]);
+        const previous = await this.previousSend(manager, viewer, values.clientMutationId);
+        if (previous) return { ...previous, started: false };
+      }
+      const conversation = values.conversationId
+        ? await this.conversations.get(viewer, values.conversationId, manager)
+        : await manager.getRepository(Conversation).save(
+            manager.getRepository(Conversation).create({ userId: viewer.id, title: titleFrom(values.text) }),
+          );
+      if (!conversation.providerId) await this.providers.defaultProvider(manager);
+      const busy = await manager.query(
+        `SELECT 1 FROM runs WHERE conversation_id = $1 AND status IN ('QUEUED', 'RUNNING') LIMIT 1`,
+        [conversation.id],
+      );
+      if (busy.length > 0) throw new ConversationBusyError();
+
+      const messages = manager.getRepository(Message);
+      const userMessage = await messages.save(
+        messages.create({ conversationId: conversation.id, userId: viewer.id, role: 'user', text: values.text, steps: [] }),
+      );
+      const runs = manager.getRepository(Run);
+      let run: Run;
+      try {
+        run = await runs.save(
+          runs.create({
+            conversationId: conversation.id,
+            userId: viewer.id,
+            userMessageId: userMessage.id,
+            status: 'QUEUED',
+            enabledTools,
+            thinkingEnabled: values.thinkingEnabled ?? conversation.thinkingEnabled,
+            clientMutationId: values.clientMutationId ?? null,
+            ownerInstance: this.executor.instanceId,
+            heartbeatAt: new Date(),
+          }),
+        );
+      } catch (error) {
+        // The partial unique index: another message started a run in the meantime.
+        if (isActiveRunViolation(error)) throw new ConversationBusyError();
+        throw error;
+      }
+      const assistant = await messages.save(
+        messages.create({ conversationId: conversation.id, userId: viewer.id, runId: run.id, role: 'assistant', text: '', steps: [] }),
+      );
+      await manager.query(`UPDATE runs SET assistant_message_id = $2 WHERE id = $1`, [run.id, assistant.id]);
+      await manager.query(`UPDATE messages SET run_id = $2 WHERE id = $1`, [userMessage.id, run.id]);
+      await manager.query(`UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1`, [conversation.id]);
+      return {
+        run: await runs.findOneByOrFail({ id: run.id }),
+        conversation: await manager.getRepository(Conversation).findOneByOrFail({ id: conversation.id }),
+        userMessage: await messages.findOneByOrFail({ id: userMessage.id }),
+        clientMutationId: values.clientMutationId ?? null,
+        started: true,
+      };
+    }).catch((error: unknown) => {
+      if (isActiveRunViolation(error)) throw new ConversationBusyError();
+      throw error;
+    });
+    if (result.started) this.executor.start(result.run.id);
+    const { started: _started, ...payload } = result;
+    return payload;
+  }
+
+  private async previousSend(manager: EntityManager, viewer: Viewer, clientMutationId: string) {
+    const run = await manager
+      .getRepository(Run)
+      .createQueryBuilder('r')
+      .where('r.user_id = :userId AND r.client_mutation_id = :clientMutationId', { userId: viewer.id, clientMutationId })
+      .andWhere(`r.started_at > clock_timestamp() - interval '${IDEMPOTENCY_WINDOW_HOURS} hours'`)
+      .orderBy('r.started_at', 'DESC')
+      .getOne();
+    if (!run) return undefined;
+    const conversation = await manager.getRepository(Conversation).findOneBy({ id: run.conversationId });
+    const userMessage = await manager.getRepository(Message).findOneBy({ id: run.userMessageId });
+    if (!conversation || !userMessage) return undefined;
+    return { run, conversation, userMessage, clientMutationId };
+  }
+
+  /** Stops a run and returns it once stopped; a finished run is returned as it is. */
+  async cancel(viewer: Viewer, id: string): Promise<Run> {
+    const run = await this.get(viewer, id);
+    if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run;
+    if (!(await this.executor.cancel(run.id))) {
+      // Not executing here: if its owner is gone, the sweep ends it now.
+      await this.executor.sweep();
+    }
+    return this.get(viewer, id);
+  }
+
+  /** The run's steps from `after` on; NOT_FOUND for runs the viewer cannot see. */
+  async chatSteps(viewer: Viewer, runId: string, after: number): Promise<AsyncGenerator<StepView>> {
+    if (!Number.isInteger(after) || after < 0) throw new BadUserInputError('after must be a whole number of 0 or more.');
+    await this.get(viewer, runId);
+    return followRun(
+      {
+        store: this.store,
+        bus: this.bus,
+        isActive: async (id) => {
+          const rows = await this.dataSource.query(`SELECT status FROM runs WHERE id = $1`, [id]);
+          return rows[0]?.status === 'QUEUED' || rows[0]?.status === 'RUNNING';
+        },
+      },
+      runId,
+      after,
+    );
+  }
+
+  /** Cancels the conversation's active run, if any, before it is deleted. */
+  async cancelActive(viewer: Viewer, conversationId: string): Promise<void> {
+    const [active] = await this.activeByConversationIds(viewer, [conversationId]);
+    if (active) await this.cancel(viewer, active.id);
+  }
+
+  /** Steps so far of active runs' assistant messages (their rows fill in when the run ends). */
+  async liveSteps(runIds: readonly string[]) {
+    return this.store.stepsOf(runIds);
+  }
+}
