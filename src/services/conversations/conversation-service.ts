@@ -63,7 +63,7 @@ export class ConversationService {
     viewer: Viewer,
     page: KeysetPage<ConversationCursor> & { search?: string | null },
   ): Promise<Conversation[]> {
-    const search = parseInput(text(200).nullish(), page.search);
+    const { search } = parseInput(z.object({ search: text(200).nullish() }), { search: page.search });
     const q = this.repo.createQueryBuilder('c').where('c.user_id = :userId', { userId: viewer.id });
     if (search) {
       q.andWhere(`c.title ILIKE :pattern ESCAPE '\\'`, { pattern: `%${search.replace(/[\\%_]/g, '\\$&')}%` });
