@@ -1,0 +1,120 @@
+/**
+ * Helpers for tests that chat: a server whose default provider is the fake
+ * LLM, sending messages over HTTP and following steps over graphql-ws.
+ */
+import type { FakeLlm } from '../fixtures/fake-llm.js';
+import { startServer, type StartOptions, type TestServer } from './server.js';
+
+export const FAKE_API_KEY = 'sk-test-fake-key-0123456789abcdef';
+
+/** Every field of every Step member, in one selection. */
+export const STEP_FIELDS = `
+  __typename
+  ... on ThinkingStep { id index seq delta content }
+  ... on TextStep { id index seq delta content }
+  ... on ToolCallStep { id index seq toolCallId name arguments input }
+  ... on ToolResultStep { id index seq toolCallId callStepId name content success durationMs }
+  ... on DoneStep { id index seq messageId tokenCount iterations finishReason usage { promptTokens completionTokens totalTokens reasoningTokens } }
+  ... on ErrorStep { id index seq code message retryable partialMessageId }
+`;
+
+export type Step = Record<string, any> & { __typename: string; seq: number; index: number; id: string };
+
+export async function startChatServer(fake: FakeLlm, options: StartOptions = {}): Promise<TestServer> {
+  return startServer({
+    ...options,
+    env: {
+      LLM_BASE_URL: fake.url,
+      LLM_MODEL: 'fake-model',
+      LLM_API_KEY: FAKE_API_KEY,
+      DEMO_MODEL: 'false',
+      LLM_STALL_TIMEOUT_MS: '1500',
+      LLM_MAX_RETRIES: '2',
+      ...options.env,
+    },
+  });
+}
+
+export interface SendResult {
+  runId: string;
+  conversationId: string;
+  userMessageId: string;
+}
+
+export async function send(
+  server: TestServer,
+  token: string,
+  input: Record<string, unknown>,
+): Promise<SendResult> {
+  const response = await server.gql(
+    `mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id } conversation { id } userMessage { id } clientMutationId } }`,
+    { input },
+    token,
+  );
+  if (response.errors) throw new Error(`sendMessage failed: ${JSON.stringify(response.errors)}`);
+  const payload = response.data!.sendMessage;
+  return { runId: payload.run.id, conversationId: payload.conversation.id, userMessageId: payload.userMessage.id };
+}
+
+/** Follows chatSteps to its end over a fresh graphql-ws client; returns every step and any errors. */
+export async function follow(
+  server: TestServer,
+  token: string,
+  runId: string,
+  after = 0,
+  onStep?: (step: Step) => void,
+): Promise<{ steps: Step[]; errors: unknown[] }> {
+  const client = server.ws(token);
+  const steps: Step[] = [];
+  const errors: unknown[] = [];
+  try {
+    for await (const result of client.iterate({
+      query: `subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { ${STEP_FIELDS} } }`,
+      variables: { runId, after },
+    })) {
+      if (result.errors) errors.push(...result.errors);
+      const step = (result.data as { chatSteps?: Step } | null | undefined)?.chatSteps;
+      if (step) {
+        steps.push(step);
+        onStep?.(step);
+      }
+    }
+  } finally {
+    await client.dispose();
+  }
+  return { steps, errors };
+}
+
+/** Sends a message and follows its run to the end. */
+export async function chat(server: TestServer, token: string, input: Record<string, unknown>) {
+  const sent = await send(server, token, input);
+  const { steps, errors } = await follow(server, token, sent.runId);
+  return { ...sent, steps, errors, last: steps[steps.length - 1] };
+}
+
+export const RUN_FIELDS = `id status iterations lastSeq startedAt finishedAt error { code message }
+  usage { promptTokens completionTokens totalTokens reasoningTokens }
+  assistantMessage { id text tokenCount steps { ${STEP_FIELDS} } usage { totalTokens } }
+  userMessage { id text role }`;
+
+export async function readRun(server: TestServer, token: string, runId: string) {
+  const response = await server.gql(`query($id: ID!) { run(id: $id) { ${RUN_FIELDS} } }`, { id: runId }, token);
+  if (response.errors) throw new Error(JSON.stringify(response.errors));
+  return response.data!.run;
+}
+
+/** The seqs are 1..n with no gap and no repeat. */
+export function expectGapless(steps: Step[], from = 1): boolean {
+  return steps.every((step, i) => step.seq === from + i);
+}
+
+/** Waits until `check` returns a truthy value (polling), or throws after `ms`. */
+export async function eventually<T>(check: () => Promise<T> | T, ms = 10_000, every = 25): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
