@@ -19,10 +19,13 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
   };
+  DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }>({
   plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin],
+  // Fields are non-null unless they say otherwise, as the contract writes them.
+  defaultFieldNullability: false,
   scopeAuth: {
     authScopes: (ctx) => ({ authenticated: ctx.viewer !== null, admin: ctx.viewer !== null && isAdmin(ctx.viewer) }),
     unauthorizedError: (_parent, ctx, _info, result) =>
