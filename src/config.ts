@@ -13,8 +13,13 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
 
+// A blank value is unset, as for every other variable: `Number('')` would be 0
+// (PORT= in a .env file silently meant a random port).
 const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int('must be a whole number').min(min).max(max).default(fallback);
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().int('must be a whole number').min(min).max(max).default(fallback),
+  );
 
 const optionalString = z
   .string()
