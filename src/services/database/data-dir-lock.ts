@@ -20,14 +20,30 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Folders locked by this process. The lock file holds a pid, and a file with
+ * our own pid is taken over as stale (a container restart reuses pid 1), so
+ * a second app in the same process must be refused from here.
+ */
+const heldHere = new Set<string>();
+
 /** Takes the folder's lock or throws DataDirLockedError; returns the release function. */
 export function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const lockPath = path.join(dataDir, 'server.lock');
+  const key = fs.realpathSync(dataDir);
+  if (heldHere.has(key)) {
+    throw new DataDirLockedError(`DATA_DIR ${dataDir} is in use by another server in this process; stop it or choose another DATA_DIR`);
+  }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      heldHere.add(key);
+      let released = false;
       return () => {
+        if (released) return;
+        released = true;
+        heldHere.delete(key);
         try {
           if (fs.readFileSync(lockPath, 'utf8') === String(process.pid)) fs.unlinkSync(lockPath);
         } catch {
