@@ -117,6 +117,8 @@ export async function* streamChat(
         if (choice.finish_reason) finishReason = choice.finish_reason;
       }
     }
+    // The SDK ends the stream quietly when its request is aborted: a stall or a cancel is not a finished answer.
+    if (controller.signal.aborted) throw stalled ? new StallError(options.stallTimeoutMs) : controller.signal.reason;
   } catch (error) {
     if (stalled) throw new StallError(options.stallTimeoutMs);
     throw error;
