@@ -1,0 +1,159 @@
+/**
+ * Provider faults end a run with the right ErrorStep code, keep what was
+ * produced before the fault, and leave the conversation ready for the next
+ * message. The SDK's own retries cover 429 and 5xx before the first byte
+ * (and not a retry-after it would have to wait for); a stream that breaks
+ * later is never retried.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { chatRequests, text, type FakeLlm, startFakeLlm, type Turn } from './fixtures/fake-llm.js';
+import { chat, FAKE_API_KEY, readRun, startChatServer } from './helpers/chat.js';
+import { expectRunFailed, expectStillServing, messagesOf } from './helpers/runs.js';
+import { describeEachBackend, type TestServer } from './helpers/server.js';
+
+describeEachBackend('provider faults', (backend) => {
+  let fake: FakeLlm;
+  let server: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    server = await startChatServer(fake, { backend });
+    token = await server.token('faulty', 1, 'Faulty');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await fake?.close();
+  });
+
+  /** Sends one message after queueing `turns`; returns the run and how many chat requests the fake saw for it. */
+  async function runWith(...turns: Turn[]) {
+    fake.enqueue(...turns);
+    const before = chatRequests(fake).length;
+    const started = Date.now();
+    const result = await chat(server, token, { text: 'tell me something' });
+    return { ...result, requests: chatRequests(fake).length - before, elapsedMs: Date.now() - started };
+  }
+
+  const http = (status: number, body?: unknown, headers?: Record<string, string>): Turn => ({ type: 'http', status, body, headers });
+
+  it('401: AUTHENTICATION, not retryable, nothing of the key in the message, no message kept', async () => {
+    const result = await runWith(
+      http(401, { error: { message: `Incorrect API key provided: ${FAKE_API_KEY}. You can find your key at ...`, type: 'invalid_request_error', code: 'invalid_api_key' } }),
+    );
+    const { run, last } = await expectRunFailed(server, token, result, 'AUTHENTICATION', null);
+    expect(result.requests).toBe(1);
+    for (const message of [last.message, run.error.message]) {
+      for (const part of ['sk-test', 'fake-key', '0123456789', 'abcdef', FAKE_API_KEY.slice(-4)]) expect(message).not.toContain(part);
+    }
+    // The run produced no step: the ErrorStep is the only one, index 0.
+    expect(result.steps).toHaveLength(1);
+    expect(last.index).toBe(0);
+    expect(await messagesOf(server, token, result.conversationId)).toEqual([['USER', 'tell me something']]);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('429 then success: the SDK retries once and the run completes', async () => {
+    const result = await runWith(http(429, { error: { message: 'slow down', type: 'rate_limit' } }), text('Worked the second time.'));
+    expect(result.last).toMatchObject({ __typename: 'DoneStep' });
+    expect(result.requests).toBe(2);
+    const run = await readRun(server, token, result.runId);
+    expect(run.status).toBe('COMPLETED');
+    expect(run.assistantMessage.text).toBe('Worked the second time.');
+  });
+
+  it('429 three times (LLM_MAX_RETRIES=2): RATE_LIMITED after 3 attempts', async () => {
+    const limited = http(429, { error: { message: 'slow down', type: 'rate_limit' } });
+    const result = await runWith(limited, limited, limited);
+    await expectRunFailed(server, token, result, 'RATE_LIMITED', null);
+    expect(result.requests).toBe(3);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('429 with retry-after: 60 is not waited for: RATE_LIMITED at once, one request', async () => {
+    const result = await runWith(http(429, { error: { message: 'slow down', type: 'rate_limit' } }, { 'retry-after': '60' }));
+    await expectRunFailed(server, token, result, 'RATE_LIMITED', null);
+    expect(result.requests).toBe(1);
+    expect(result.elapsedMs).toBeLessThan(5_000);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('500 then success: retried and completed', async () => {
+    const result = await runWith(http(500, { error: { message: 'oops', type: 'server_error' } }), text('Recovered.'));
+    expect(result.last).toMatchObject({ __typename: 'DoneStep' });
+    expect(result.requests).toBe(2);
+    expect((await readRun(server, token, result.runId)).status).toBe('COMPLETED');
+  });
+
+  it('500 three times: PROVIDER_ERROR after 3 attempts', async () => {
+    const failing = http(500, { error: { message: 'oops', type: 'server_error' } });
+    const result = await runWith(failing, failing, failing);
+    await expectRunFailed(server, token, result, 'PROVIDER_ERROR', null);
+    expect(result.requests).toBe(3);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('400 context_length_exceeded: CONTEXT_LENGTH, not retried', async () => {
+    const result = await runWith(
+      http(400, {
+        error: {
+          code: 'context_length_exceeded',
+          type: 'invalid_request_error',
+          message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+        },
+      }),
+    );
+    await expectRunFailed(server, token, result, 'CONTEXT_LENGTH', null);
+    expect(result.requests).toBe(1);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('socket dropped mid-stream: PROVIDER_ERROR, the partial text kept, no retry', async () => {
+    // Chunks: the role delta, then one word each; the socket drops after 3 words (sent slowly enough
+    // that they reach the client: a drop before the first byte is a connection error the SDK retries).
+    const result = await runWith(text('alpha beta gamma delta epsilon', { delayMs: 10, fault: { after: 4, kind: 'drop' } }));
+    const { run } = await expectRunFailed(server, token, result, 'PROVIDER_ERROR', 'alpha beta gamma ');
+    expect(result.requests).toBe(1);
+    expect(run.assistantMessage.steps.map((s: any) => [s.__typename, s.content])).toEqual([['TextStep', 'alpha beta gamma ']]);
+    expect(await messagesOf(server, token, result.conversationId)).toEqual([
+      ['USER', 'tell me something'],
+      ['ASSISTANT', 'alpha beta gamma '],
+    ]);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('a stall mid-stream: TIMEOUT after LLM_STALL_TIMEOUT_MS, the partial text kept', async () => {
+    const result = await runWith(text('one two three four five', { fault: { after: 3, kind: 'stall' } }));
+    await expectRunFailed(server, token, result, 'TIMEOUT', 'one two ');
+    expect(result.requests).toBe(1);
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(1_400);
+    expect(result.elapsedMs).toBeLessThan(10_000);
+    // The stalled request was aborted.
+    expect(fake.open).toBe(0);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('a provider that never sends headers: TIMEOUT (each attempt bounded by the timeout)', async () => {
+    // The SDK retries a connection timeout like a 5xx: three hangs, three attempts.
+    const result = await runWith({ type: 'hang' }, { type: 'hang' }, { type: 'hang' });
+    await expectRunFailed(server, token, result, 'TIMEOUT', null);
+    expect(result.requests).toBe(3);
+    expect(result.elapsedMs).toBeLessThan(20_000);
+    expect(fake.open).toBe(0);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('a malformed chunk: PROVIDER_ERROR with the text before it', async () => {
+    const result = await runWith(text('red green blue', { fault: { after: 3, kind: 'malformed' } }));
+    await expectRunFailed(server, token, result, 'PROVIDER_ERROR', 'red green ');
+    expect(result.requests).toBe(1);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('an in-stream {"error": ...}: PROVIDER_ERROR with the provider message and the text before it', async () => {
+    const result = await runWith(text('north south east west', { fault: { after: 2, kind: 'error' } }));
+    const { last } = await expectRunFailed(server, token, result, 'PROVIDER_ERROR', 'north ');
+    expect(last.message).toContain('overloaded');
+    expect(result.requests).toBe(1);
+    await expectStillServing(server, fake, token, result.conversationId);
+  });
+});
