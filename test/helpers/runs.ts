@@ -54,8 +54,10 @@ export async function expectRunFailed(
   } else {
     expect(last.partialMessageId).toBe(run.assistantMessage.id);
     expect(run.assistantMessage.text).toBe(partialText);
-    const streamed = result.steps.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('');
-    expect(streamed).toBe(partialText);
+    // What subscribers saw: each text step's deltas, the steps joined like Message.text.
+    const byStep = new Map<string, string>();
+    for (const s of result.steps) if (s.__typename === 'TextStep') byStep.set(s.id, (byStep.get(s.id) ?? '') + s.delta);
+    expect([...byStep.values()].filter((t) => t.length > 0).join('\n\n')).toBe(partialText);
   }
   return { run, last };
 }
