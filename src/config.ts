@@ -64,6 +64,8 @@ const envSchema = z
     FLUSH_INTERVAL_MS: int(20, 1, 10_000),
     RUN_LEASE_MS: int(15_000, 100, 3_600_000),
     MAX_ITERATIONS: int(20, 1, 1000),
+    SUBSCRIBER_MAX_BUFFER_BYTES: int(4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    SUBSCRIBER_MAX_LAG_EVENTS: int(10_000, 1, 10_000_000),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -117,6 +119,10 @@ export interface Config {
   flushIntervalMs: number;
   runLeaseMs: number;
   maxIterations: number;
+  /** A WebSocket subscriber with more bytes than this queued is dropped (SUBSCRIBER_TOO_SLOW). */
+  subscriberMaxBufferBytes: number;
+  /** A subscriber this many live events behind is dropped (SUBSCRIBER_TOO_SLOW) instead of buffering more. */
+  subscriberMaxLagEvents: number;
   logLevel: string;
 }
 
@@ -160,6 +166,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     flushIntervalMs: e.FLUSH_INTERVAL_MS,
     runLeaseMs: e.RUN_LEASE_MS,
     maxIterations: e.MAX_ITERATIONS,
+    subscriberMaxBufferBytes: e.SUBSCRIBER_MAX_BUFFER_BYTES,
+    subscriberMaxLagEvents: e.SUBSCRIBER_MAX_LAG_EVENTS,
     logLevel: e.LOG_LEVEL,
   };
 }

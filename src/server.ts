@@ -70,7 +70,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const context = async (initial: YogaInitialContext & { extra?: SocketExtra }): Promise<GraphQLContext> => {
     const base = { services, loaders: new Map() };
     const extra = initial.extra as (SocketExtra & { socket: { bufferedAmount: number } }) | undefined;
-    if (extra) return { ...base, viewer: extra.viewer ?? null, bufferedBytes: () => extra.socket.bufferedAmount };
+    if (extra) return {
+        ...base,
+        viewer: extra.viewer ?? null,
+        bufferedBytes: () => extra.socket.bufferedAmount,
+        maxBufferedBytes: config.subscriberMaxBufferBytes,
+      };
     try {
       return { ...base, viewer: await services.auth.authenticate(initial.request.headers.get('authorization') ?? undefined) };
     } catch (error) {

@@ -16,6 +16,8 @@ export interface GraphQLContext {
   loaders: Map<string, DataLoader<string, unknown>>;
   /** Bytes queued on the client's socket (WebSocket only): slow subscribers are dropped. */
   bufferedBytes?: () => number;
+  /** Above this many queued bytes a subscriber is dropped; it may resume with `after`. */
+  maxBufferedBytes?: number;
 }
 
 /** The viewer, or UNAUTHENTICATED with the reason the token was refused. */

@@ -34,18 +34,16 @@ export function cancelRun(ctx: GraphQLContext, globalId: string): Promise<Run> {
   return ctx.services.runs.cancel(viewer, requireRowId(globalId, 'Run'));
 }
 
-/** Above this many bytes queued on a subscriber's socket, it is dropped (it may resume with `after`). */
-export const MAX_SUBSCRIBER_BUFFER_BYTES = 4 * 1024 * 1024;
-
 export async function chatSteps(ctx: GraphQLContext, globalRunId: string, after: number): Promise<AsyncIterable<StepView>> {
   const viewer = requireViewer(ctx);
   const steps = await ctx.services.runs.chatSteps(viewer, requireRowId(globalRunId, 'Run'), after);
   const buffered = ctx.bufferedBytes;
-  if (!buffered) return steps;
+  const limit = ctx.maxBufferedBytes;
+  if (!buffered || limit === undefined) return steps;
   return (async function* () {
     try {
       for await (const step of steps) {
-        if (buffered() > MAX_SUBSCRIBER_BUFFER_BYTES) {
+        if (buffered() > limit) {
           throw new SubscriberTooSlowError(step.seq - 1);
         }
         yield step;

@@ -60,7 +60,9 @@ export function createServices({ dataSource, secrets, log, config, bus = new InP
     conversations,
     messages: new MessageService(dataSource),
     tools,
-    runs: new RunService(dataSource, conversations, providers, tools, executor, store, bus),
+    runs: new RunService(dataSource, conversations, providers, tools, executor, store, bus, {
+      subscriberMaxLagEvents: config.subscriberMaxLagEvents,
+    }),
     executor,
     flusher,
     bus,

@@ -13,12 +13,25 @@ import type { RunStreamEvent } from './run-event.js';
 
 export interface LiveEvents extends AsyncIterable<RunStreamEvent> {
   close(): void;
+  /** The reader fell too far behind: buffered events were dropped and the listener closed. */
+  readonly overflowed: boolean;
+}
+
+/** Thrown by a listener whose reader fell more than its bound behind the live stream. */
+export class ListenerOverflowError extends Error {
+  constructor() {
+    super('the listener fell too far behind');
+  }
 }
 
 export interface EventBus {
   publish(runId: string, events: RunStreamEvent[]): void;
-  /** Starts buffering the run's events now; iterate to read them. */
-  listen(runId: string): LiveEvents;
+  /**
+   * Starts buffering the run's events now; iterate to read them. A reader
+   * more than `maxBuffered` events behind gets ListenerOverflowError instead
+   * of an ever-growing buffer.
+   */
+  listen(runId: string, maxBuffered?: number): LiveEvents;
   /** Subscribers attached on this instance (metrics, leak checks). */
   readonly listenerCount: number;
 }
@@ -35,12 +48,18 @@ export class InProcessEventBus implements EventBus {
     if (events.length > 0) this.emitter.emit(runId, events);
   }
 
-  listen(runId: string): LiveEvents {
-    const buffer: RunStreamEvent[] = [];
+  listen(runId: string, maxBuffered = Number.POSITIVE_INFINITY): LiveEvents {
+    let buffer: RunStreamEvent[] = [];
     let wake: (() => void) | undefined;
     let closed = false;
+    let overflowed = false;
     const onEvents = (events: RunStreamEvent[]) => {
       buffer.push(...events);
+      if (buffer.length > maxBuffered) {
+        overflowed = true;
+        buffer = [];
+        close();
+      }
       wake?.();
     };
     this.emitter.on(runId, onEvents);
@@ -54,9 +73,12 @@ export class InProcessEventBus implements EventBus {
     };
     return {
       close,
+      get overflowed() {
+        return overflowed;
+      },
       async *[Symbol.asyncIterator]() {
         try {
-          while (!closed) {
+          while (!closed || buffer.length > 0) {
             if (buffer.length === 0) {
               await new Promise<void>((resolve) => {
                 wake = resolve;
@@ -66,6 +88,7 @@ export class InProcessEventBus implements EventBus {
             }
             yield buffer.shift()!;
           }
+          if (overflowed) throw new ListenerOverflowError();
         } finally {
           close();
         }

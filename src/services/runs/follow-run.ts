@@ -7,7 +7,8 @@
  * Ends after the terminal event, or at once for a finished run with
  * nothing left after `after`.
  */
-import type { EventBus } from './event-bus.js';
+import { SubscriberTooSlowError } from '../errors.js';
+import { ListenerOverflowError, type EventBus } from './event-bus.js';
 import { isTerminal, type RunStreamEvent } from './run-event.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { StepView } from './step-view.js';
@@ -15,6 +16,8 @@ import type { StepView } from './step-view.js';
 export interface FollowDeps {
   store: RunEventStore;
   bus: EventBus;
+  /** How many live events a follower may fall behind before it is dropped. */
+  maxLag: number;
   /** Whether the run can still produce events. */
   isActive(runId: string): Promise<boolean>;
 }
@@ -38,12 +41,15 @@ class ContentTracker {
 }
 
 export async function* followRun(deps: FollowDeps, runId: string, after: number): AsyncGenerator<StepView> {
-  const live = deps.bus.listen(runId); // before the read, or events slip past
+  let live = deps.bus.listen(runId, deps.maxLag); // before the read, or events slip past
   const tracker = new ContentTracker(deps.store);
   let last = after;
   try {
     const replay = async function* () {
       for (;;) {
+        // A long replay may outlast the live buffer: listen afresh before the next read,
+        // which then covers everything the dropped buffer held (it was stored first).
+        if (live.overflowed) live = deps.bus.listen(runId, deps.maxLag);
         const batch = await deps.store.readAfter(runId, last);
         if (batch.length === 0) return;
         yield* batch;
@@ -77,6 +83,9 @@ export async function* followRun(deps: FollowDeps, runId: string, after: number)
       yield await tracker.view(event);
       if (isTerminal(event)) return;
     }
+  } catch (error) {
+    if (error instanceof ListenerOverflowError) throw new SubscriberTooSlowError(last);
+    throw error;
   } finally {
     live.close();
   }

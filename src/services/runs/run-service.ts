@@ -63,6 +63,7 @@ export class RunService {
     private readonly executor: RunExecutor,
     private readonly store: RunEventStore,
     private readonly bus: EventBus,
+    private readonly options: { subscriberMaxLagEvents: number },
   ) {}
 
   async byIds(viewer: Viewer, ids: readonly string[]): Promise<Run[]> {
@@ -205,6 +206,7 @@ export class RunService {
       {
         store: this.store,
         bus: this.bus,
+        maxLag: this.options.subscriberMaxLagEvents,
         isActive: async (id) => {
           const rows = await this.dataSource.query(`SELECT status FROM runs WHERE id = $1`, [id]);
           return rows[0]?.status === 'QUEUED' || rows[0]?.status === 'RUNNING';

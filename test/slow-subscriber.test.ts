@@ -1,0 +1,75 @@
+/**
+ * A subscriber that stops reading is dropped with SUBSCRIBER_TOO_SLOW once it
+ * falls more than SUBSCRIBER_MAX_LAG_EVENTS behind (graphql-ws waits for each
+ * socket write, so the backlog would otherwise pile up in the server), and it
+ * can resume with `after` and get the rest.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
+import { follow, send, startChatServer } from './helpers/chat.js';
+import { describeEachBackend, type TestServer } from './helpers/server.js';
+
+describeEachBackend('a slow subscriber', (backend) => {
+  let fake: FakeLlm;
+  let server: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    server = await startChatServer(fake, { backend, env: { SUBSCRIBER_MAX_LAG_EVENTS: '100', FLUSH_INTERVAL_MS: '5' } });
+    token = await server.token('slowpoke');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await fake?.close();
+  });
+
+  it('is dropped with SUBSCRIBER_TOO_SLOW and resumes with after', async () => {
+    fake.enqueue(text('x'.repeat(300_000), { chunkChars: 300, delayMs: 3 }));
+    const { runId } = await send(server, token, { text: 'a long answer please' });
+
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    const messages: any[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
+    await new Promise((resolve) => socket.once('message', resolve));
+    socket.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: {
+          query: 'subscription($r: ID!) { chatSteps(runId: $r) { ... on TextStep { seq content } ... on DoneStep { seq } } }',
+          variables: { r: runId },
+        },
+      }),
+    );
+    // Stop reading: the server's socket buffer fills up.
+    (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    (socket as unknown as { _socket: { resume(): void } })._socket.resume();
+
+    const ended = await new Promise<any>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no end of subscription')), 20_000);
+      const check = () => {
+        const end = messages.find((m) => m.type === 'error' || m.type === 'complete' || m.payload?.errors);
+        if (end) {
+          clearTimeout(timer);
+          resolve(end);
+        } else setTimeout(check, 50);
+      };
+      check();
+    });
+    const errors = ended.type === 'error' ? ended.payload : ended.payload?.errors;
+    expect(errors?.[0]?.extensions?.code).toBe('SUBSCRIBER_TOO_SLOW');
+    const seen = messages.filter((m) => m.type === 'next' && m.payload?.data?.chatSteps).map((m) => m.payload.data.chatSteps.seq);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual(seen.map((_, i) => i + 1));
+    socket.close();
+
+    // Resuming after the last seq it got delivers the rest, ending with Done.
+    const rest = await follow(server, token, runId, seen[seen.length - 1]);
+    expect(rest.steps[0]!.seq).toBe(seen[seen.length - 1] + 1);
+    expect(rest.steps.at(-1)!.__typename).toBe('DoneStep');
+  });
+});
