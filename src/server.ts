@@ -218,8 +218,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return { start, stop, services, database, log };
 }
 
+/**
+ * CORS: any origin in local mode, otherwise only the listed ones. A refused
+ * origin gets no CORS headers at all (the plugin would answer `null`, which
+ * sandboxed and file:// pages send as their origin).
+ */
 function corsOptions(config: Config) {
-  if (config.corsOrigins === '*') return { origin: '*' };
-  if (config.corsOrigins.length === 0) return false;
-  return { origin: config.corsOrigins, credentials: true };
+  const allowed = config.corsOrigins;
+  if (allowed === '*') return { origin: '*' };
+  return (request: Request) => {
+    const origin = request.headers.get('origin');
+    return origin && allowed.includes(origin) ? { origin: [origin], credentials: true } : (false as const);
+  };
 }
