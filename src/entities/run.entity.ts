@@ -21,30 +21,39 @@ export interface StoredUsage {
   reasoningTokens: number | null;
 }
 
+/** What a tool call step holds. */
+export interface ToolCallFields {
+  /** The provider's tool call id. */
+  toolCallId: string;
+  name: string;
+  /** Raw JSON text as the model produced it (may be invalid). */
+  arguments: string;
+}
+
+/** What a tool result step holds. */
+export interface ToolResultFields {
+  toolCallId: string;
+  /** The tool call step this answers. */
+  callStepId: string;
+  name: string;
+  /** What was fed back to the model. */
+  content: string;
+  success: boolean;
+  durationMs: number;
+}
+
+/** What every step carries: its stable id, its place in the run, the seq of its (last) event. */
+export interface StepPosition {
+  id: string;
+  index: number;
+  seq: number;
+}
+
 /** A step as kept in `Message.steps`: whole text, the seq of its last event. */
 export type StoredStep =
-  | { type: 'thinking' | 'text'; id: string; index: number; seq: number; content: string }
-  | {
-      type: 'tool_call';
-      id: string;
-      index: number;
-      seq: number;
-      toolCallId: string;
-      name: string;
-      arguments: string;
-    }
-  | {
-      type: 'tool_result';
-      id: string;
-      index: number;
-      seq: number;
-      toolCallId: string;
-      callStepId: string;
-      name: string;
-      content: string;
-      success: boolean;
-      durationMs: number;
-    };
+  | (StepPosition & { type: 'thinking' | 'text'; content: string })
+  | (StepPosition & { type: 'tool_call' } & ToolCallFields)
+  | (StepPosition & { type: 'tool_result' } & ToolResultFields);
 
 /**
  * One execution of the agent loop for one user message. At most one run per

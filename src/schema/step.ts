@@ -10,25 +10,21 @@ import { toGlobalId } from '../resolvers/ids.js';
 
 type Of<T extends StepView['type']> = Extract<StepView, { type: T }>;
 
-export const ThinkingStep = builder.objectRef<Of<'thinking'>>('ThinkingStep').implement({
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    index: t.exposeInt('index'),
-    seq: t.exposeInt('seq'),
-    delta: t.exposeString('delta'),
-    content: t.exposeString('content'),
-  }),
-});
+/** Thinking and text steps share their shape: many events, one id, deltas adding up to content. */
+function deltaStep(name: string) {
+  return builder.objectRef<Of<'thinking'> | Of<'text'>>(name).implement({
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      index: t.exposeInt('index'),
+      seq: t.exposeInt('seq'),
+      delta: t.exposeString('delta', { description: 'The text this event adds.' }),
+      content: t.exposeString('content', { description: "The step's whole text so far." }),
+    }),
+  });
+}
 
-export const TextStep = builder.objectRef<Of<'text'>>('TextStep').implement({
-  fields: (t) => ({
-    id: t.exposeID('id'),
-    index: t.exposeInt('index'),
-    seq: t.exposeInt('seq'),
-    delta: t.exposeString('delta'),
-    content: t.exposeString('content'),
-  }),
-});
+export const ThinkingStep = deltaStep('ThinkingStep');
+export const TextStep = deltaStep('TextStep');
 
 export const ToolCallStep = builder.objectRef<Of<'tool_call'>>('ToolCallStep').implement({
   fields: (t) => ({

@@ -7,7 +7,7 @@
  * history, a chat function and a tool runner, and writes to a RunSink.
  */
 import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
-import type { RunErrorCode, StoredUsage } from '../../entities/index.js';
+import type { RunErrorCode, StoredUsage, ToolCallFields, ToolResultFields } from '../../entities/index.js';
 import type { ChatRequest, ChatStreamEvent, CompletionUsage, ToolCallRequest } from '../llm/chat-stream.js';
 import { toRunFailure } from '../llm/llm-errors.js';
 import type { ToolResult } from '../tools/tool-executor.js';
@@ -19,15 +19,8 @@ export interface RunSink {
   textDelta(delta: string): void;
   closeStep(): void;
   /** Returns the tool call step's id. */
-  toolCall(call: { toolCallId: string; name: string; arguments: string }): string;
-  toolResult(result: {
-    toolCallId: string;
-    callStepId: string;
-    name: string;
-    content: string;
-    success: boolean;
-    durationMs: number;
-  }): void;
+  toolCall(call: ToolCallFields): string;
+  toolResult(result: ToolResultFields): void;
 }
 
 export interface AgentLoopInput {

@@ -5,7 +5,8 @@
  * delta in the step's text, so a follower that joins mid-step knows whether
  * it needs the prefix).
  */
-import type { RunErrorCode, RunEventType, StoredUsage } from '../../entities/index.js';
+import type { RunEventType, ToolCallFields, ToolResultFields } from '../../entities/index.js';
+import type { DoneFields, ErrorFields } from './step-view.js';
 
 interface RunEventBase {
   runId: string;
@@ -16,31 +17,10 @@ interface RunEventBase {
 
 export type RunStreamEvent =
   | (RunEventBase & { type: 'thinking' | 'text'; delta: string; offset: number })
-  | (RunEventBase & { type: 'tool_call'; toolCallId: string; name: string; arguments: string })
-  | (RunEventBase & {
-      type: 'tool_result';
-      toolCallId: string;
-      callStepId: string;
-      name: string;
-      content: string;
-      success: boolean;
-      durationMs: number;
-    })
-  | (RunEventBase & {
-      type: 'done';
-      messageId: string;
-      tokenCount: number;
-      usage: StoredUsage;
-      iterations: number;
-      finishReason: string;
-    })
-  | (RunEventBase & {
-      type: 'error';
-      code: RunErrorCode;
-      message: string;
-      retryable: boolean;
-      partialMessageId: string | null;
-    });
+  | (RunEventBase & { type: 'tool_call' } & ToolCallFields)
+  | (RunEventBase & { type: 'tool_result' } & ToolResultFields)
+  | (RunEventBase & { type: 'done' } & DoneFields)
+  | (RunEventBase & { type: 'error' } & ErrorFields);
 
 /** An event before the flusher gives it a seq. */
 export type PendingEvent = RunStreamEvent extends infer E ? (E extends RunStreamEvent ? Omit<E, 'seq'> : never) : never;

@@ -6,7 +6,14 @@
  * tick, not one per token.
  */
 import { randomUUID } from 'node:crypto';
-import type { RunErrorCode, RunStatus, StoredStep, StoredUsage } from '../../entities/index.js';
+import type {
+  RunErrorCode,
+  RunStatus,
+  StoredStep,
+  StoredUsage,
+  ToolCallFields,
+  ToolResultFields,
+} from '../../entities/index.js';
 import type { RunSink } from './agent-loop.js';
 import { RETRYABLE_CODES } from '../llm/llm-errors.js';
 import type { PendingEvent, RunStreamEvent } from './run-event.js';
@@ -84,7 +91,7 @@ export class RunRecorder implements RunSink {
     this.open = undefined;
   }
 
-  toolCall(call: { toolCallId: string; name: string; arguments: string }): string {
+  toolCall(call: ToolCallFields): string {
     if (this.final) return randomUUID();
     this.closeStep();
     const step = { type: 'tool_call' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...call };
@@ -93,14 +100,7 @@ export class RunRecorder implements RunSink {
     return step.id;
   }
 
-  toolResult(result: {
-    toolCallId: string;
-    callStepId: string;
-    name: string;
-    content: string;
-    success: boolean;
-    durationMs: number;
-  }): void {
+  toolResult(result: ToolResultFields): void {
     if (this.final) return;
     this.closeStep();
     const step = { type: 'tool_result' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...result };

@@ -3,43 +3,38 @@
  * step of `Message.steps` (where delta and content both hold the whole text).
  * Discriminated on `type`, named like the stored step.
  */
-import type { RunErrorCode, StoredStep, StoredUsage } from '../../entities/index.js';
+import type {
+  RunErrorCode,
+  StepPosition,
+  StoredStep,
+  StoredUsage,
+  ToolCallFields,
+  ToolResultFields,
+} from '../../entities/index.js';
 
-interface StepBase {
-  /** The step's stable id (a UUID); a text step's events share it. */
-  id: string;
-  index: number;
-  seq: number;
+/** The fields of the terminal steps, beside their position. */
+export interface DoneFields {
+  messageId: string;
+  tokenCount: number;
+  usage: StoredUsage;
+  iterations: number;
+  finishReason: string;
+}
+
+export interface ErrorFields {
+  code: RunErrorCode;
+  message: string;
+  retryable: boolean;
+  partialMessageId: string | null;
 }
 
 export type StepView =
-  | (StepBase & { type: 'thinking'; delta: string; content: string })
-  | (StepBase & { type: 'text'; delta: string; content: string })
-  | (StepBase & { type: 'tool_call'; toolCallId: string; name: string; arguments: string })
-  | (StepBase & {
-      type: 'tool_result';
-      toolCallId: string;
-      callStepId: string;
-      name: string;
-      content: string;
-      success: boolean;
-      durationMs: number;
-    })
-  | (StepBase & {
-      type: 'done';
-      messageId: string;
-      tokenCount: number;
-      usage: StoredUsage;
-      iterations: number;
-      finishReason: string;
-    })
-  | (StepBase & {
-      type: 'error';
-      code: RunErrorCode;
-      message: string;
-      retryable: boolean;
-      partialMessageId: string | null;
-    });
+  | (StepPosition & { type: 'thinking'; delta: string; content: string })
+  | (StepPosition & { type: 'text'; delta: string; content: string })
+  | (StepPosition & { type: 'tool_call' } & ToolCallFields)
+  | (StepPosition & { type: 'tool_result' } & ToolResultFields)
+  | (StepPosition & { type: 'done' } & DoneFields)
+  | (StepPosition & { type: 'error' } & ErrorFields);
 
 /** `Message.steps`: a stored step with delta = content = the whole text. */
 export function storedStepView(step: StoredStep): StepView {
