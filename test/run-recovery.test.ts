@@ -1,0 +1,179 @@
+/**
+ * A crash mid-run loses nothing a client saw. The server runs as its own
+ * process on PostgreSQL (PGlite's files are not crash-safe after SIGKILL),
+ * streams a slow run to a subscriber, and is killed with SIGKILL. A second
+ * server on the same database sweeps the run once its lease expires: the
+ * subscriber resuming from the last seq it saw gets the INTERRUPTED
+ * ErrorStep at exactly the next seq after the last stored event, every event
+ * it saw is still stored as it saw it, and the assistant message holds the
+ * flushed text.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createClient } from 'graphql-ws';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { mintToken } from '../src/services/users/auth-service.js';
+import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
+import { chat, FAKE_API_KEY, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { rowIdOf } from './helpers/rows.js';
+import { describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+/** The server as a plain node process (no wrapper process, so SIGKILL hits the server itself). */
+function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /GraphiQL at (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1]!, exited });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((r) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited (${JSON.stringify(r)}) before it was ready:\n${output}`));
+    });
+  });
+}
+
+describePostgres('restart recovery [postgres]', () => {
+  let fake: FakeLlm;
+  let database: FreshDatabase;
+  let child: ChildProcess | undefined;
+  let second: TestServer | undefined;
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    database = await freshDatabase('postgres');
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await second?.stop();
+    await fake?.close();
+    await database?.drop();
+  });
+
+  it('SIGKILL mid-run: the resuming subscriber gets INTERRUPTED at the next seq, nothing seen is lost', async () => {
+    const started = await spawnServer({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      AUTH_SECRET: TEST_SECRET,
+      ...database.env,
+      LLM_BASE_URL: fake.url,
+      LLM_MODEL: 'fake-model',
+      LLM_API_KEY: FAKE_API_KEY,
+      DEMO_MODEL: 'false',
+      RUN_LEASE_MS: '1000',
+      LOG_LEVEL: 'warn',
+    });
+    child = started.child;
+    const token = await mintToken(TEST_SECRET, { sub: 'crash-victim', name: 'Victim' });
+    const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
+    fake.enqueue(text(words, { delayMs: 50 }));
+
+    const sent = await fetch(started.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({
+        query: 'mutation { sendMessage(input: { text: "tell me a long story" }) { run { id } conversation { id } } }',
+      }),
+    }).then((r) => r.json() as Promise<any>);
+    expect(sent.errors).toBeUndefined();
+    const runId: string = sent.data.sendMessage.run.id;
+    const conversationId: string = sent.data.sendMessage.conversation.id;
+
+    // Follow over graphql-ws until a few text events arrived, then kill the server.
+    const seen: Step[] = [];
+    const client = createClient({
+      url: started.url.replace('http', 'ws'),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
+    let killed = false;
+    const following = (async () => {
+      try {
+        for await (const result of client.iterate({
+          query: `subscription($runId: ID!) { chatSteps(runId: $runId) { ${STEP_FIELDS} } }`,
+          variables: { runId },
+        })) {
+          const step = (result.data as any)?.chatSteps as Step | undefined;
+          if (step) seen.push(step);
+          if (!killed && seen.filter((s) => s.__typename === 'TextStep').length >= 5) {
+            killed = true;
+            child!.kill('SIGKILL');
+          }
+        }
+      } catch {
+        // The socket dies with the server.
+      }
+    })();
+    await following;
+    await started.exited;
+    await client.dispose();
+    expect(killed).toBe(true);
+    const lastSeen = seen.at(-1)!.seq;
+    expect(seen.map((s) => s.seq)).toEqual(seen.map((_, i) => i + 1));
+
+    // What the dead server left in the database.
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    let lastStored: number;
+    try {
+      const [row] = (await db.query('SELECT max(seq)::int AS seq FROM run_events WHERE run_id = $1', [rowIdOf(runId)])).rows;
+      lastStored = row.seq;
+      const [runRow] = (await db.query('SELECT status, last_seq FROM runs WHERE id = $1', [rowIdOf(runId)])).rows;
+      expect(runRow).toEqual({ status: 'RUNNING', last_seq: lastStored });
+    } finally {
+      await db.end();
+    }
+    expect(lastStored).toBeGreaterThanOrEqual(lastSeen);
+
+    // A second server on the same database; the run's owner stops renewing its lease.
+    second = await startChatServer(fake, { database, env: { RUN_LEASE_MS: '1000' } });
+    const resumed = await follow(second, token, runId, lastSeen);
+    expect(resumed.errors).toEqual([]);
+    const interrupted = resumed.steps.at(-1)!;
+    expect(interrupted).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED', retryable: true, seq: lastStored + 1 });
+    // Whatever was stored after the last seq seen comes first, gapless.
+    expect(resumed.steps.map((s) => s.seq)).toEqual(Array.from({ length: lastStored + 1 - lastSeen }, (_, i) => lastSeen + 1 + i));
+
+    const run = await readRun(second, token, runId);
+    expect(run.status).toBe('INTERRUPTED');
+    expect(run.error.code).toBe('INTERRUPTED');
+    expect(run.lastSeq).toBe(lastStored + 1);
+
+    // Every event the first subscriber saw is stored exactly as it saw it.
+    const replay = await follow(second, token, runId, 0);
+    expect(replay.steps.slice(0, seen.length)).toEqual(seen);
+    expect(replay.steps.at(-1)).toEqual(interrupted);
+    expect(replay.steps).toHaveLength(lastStored + 1);
+
+    // The assistant message holds every flushed text delta.
+    const storedText = replay.steps.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('');
+    const seenText = seen.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('');
+    expect(storedText.startsWith(seenText)).toBe(true);
+    expect(words.startsWith(storedText)).toBe(true);
+    expect(run.assistantMessage.text).toBe(storedText);
+    expect(interrupted.partialMessageId).toBe(run.assistantMessage.id);
+    expect(interrupted.index).toBe(1);
+
+    // And the conversation takes the next message.
+    fake.enqueue(text('Back again.'));
+    const next = await chat(second, token, { conversationId, text: 'are you back?' });
+    expect(next.last).toMatchObject({ __typename: 'DoneStep' });
+  });
+});
