@@ -43,7 +43,8 @@ const envSchema = z
         .optional(),
     ),
     DATA_DIR: optionalString,
-    REDIS_URL: optionalString,
+    REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+    REDIS_PREFIX: optionalString,
     AUTH_SECRET: optionalString.pipe(
       z.string().min(32, 'must be at least 32 characters (HS256 needs a 256-bit secret)').optional(),
     ),
@@ -104,6 +105,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   redisUrl?: string;
+  /** Prefix of Redis keys and channels (deployments sharing a Redis keep apart). */
+  redisPrefix: string;
   encryptionKey?: Buffer;
   /** `'*'` for any origin, otherwise the allowed origins (possibly none). */
   corsOrigins: '*' | string[];
@@ -152,6 +155,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.DATA_DIR ?? '.data'),
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX ?? 'chat-run:',
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : undefined,
     corsOrigins: origins?.includes('*') ? '*' : origins ?? (localMode ? '*' : []),
     llm: {

@@ -183,6 +183,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         : undefined,
       demo: config.demoModel ? { baseUrl: `http://${loopback}:${port}${DEMO_PATH}`, model: DEMO_MODEL_NAME } : undefined,
     });
+    await services.bus.start?.();
     await services.executor.startBackground();
     ready = true;
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -201,6 +202,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stopping ??= (async () => {
       ready = false;
       await services.executor.stop();
+      await services.bus.stop?.();
       await wsHandle.dispose();
       for (const socket of wsServer.clients) socket.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

@@ -10,6 +10,7 @@ import { MessageService } from './messages/message-service.js';
 import { ProviderService } from './providers/provider-service.js';
 import { InProcessEventBus, type EventBus } from './runs/event-bus.js';
 import { Flusher } from './runs/flusher.js';
+import { RedisEventBus } from './runs/redis-event-bus.js';
 import { RunEventStore } from './runs/run-event-store.js';
 import { RunExecutor } from './runs/run-executor.js';
 import { RunService } from './runs/run-service.js';
@@ -29,7 +30,14 @@ export interface ServiceDeps {
   bus?: EventBus;
 }
 
-export function createServices({ dataSource, secrets, log, config, bus = new InProcessEventBus() }: ServiceDeps) {
+/** Redis when REDIS_URL is set (several instances), otherwise in process. */
+function createEventBus(config: Config, log: Logger): EventBus {
+  return config.redisUrl
+    ? new RedisEventBus({ url: config.redisUrl, prefix: config.redisPrefix }, log)
+    : new InProcessEventBus();
+}
+
+export function createServices({ dataSource, secrets, log, config, bus = createEventBus(config, log) }: ServiceDeps) {
   const users = new UserService(dataSource);
   const providers = new ProviderService(dataSource, secrets, { allowPrivateAddresses: config.providerAllowPrivate });
   const conversations = new ConversationService(dataSource, providers);

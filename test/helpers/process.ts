@@ -1,12 +1,13 @@
 /**
- * Runs the server as its own process (`tsx src/main.ts`), the way `npm start`
- * does, for tests of start-up, signals and crashes.
+ * Runs the server as its own process (`src/main.ts` under tsx), the way
+ * `npm start` does, for tests of start-up, signals and crashes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// `node --import tsx` rather than the tsx CLI: the CLI runs the program in a child process, and a
+// SIGKILL sent to the CLI would leave that child (the real server) running.
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -19,7 +20,7 @@ export interface ServerProcess {
 
 /** Spawns the server; resolves once it printed its URL, rejects if it exits first. */
 export function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child = spawn(TSX, ['src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -31,14 +31,20 @@ export interface EventBus {
    * more than `maxBuffered` events behind gets ListenerOverflowError instead
    * of an ever-growing buffer.
    */
-  listen(runId: string, maxBuffered?: number): LiveEvents;
+  listen(runId: string, maxBuffered?: number, fromSeq?: number): LiveEvents;
   /** Subscribers attached on this instance (metrics, leak checks). */
   readonly listenerCount: number;
+  /** Asks whichever instance executes the run to cancel it. */
+  requestCancel(runId: string): Promise<void>;
+  onCancelRequest(handler: (runId: string) => void): void;
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
 }
 
 export class InProcessEventBus implements EventBus {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
   private listeners = 0;
+  private readonly cancelHandlers: ((runId: string) => void)[] = [];
 
   get listenerCount(): number {
     return this.listeners;
@@ -46,6 +52,15 @@ export class InProcessEventBus implements EventBus {
 
   publish(runId: string, events: RunStreamEvent[]): void {
     if (events.length > 0) this.emitter.emit(runId, events);
+  }
+
+  /** In one process the executor is right here. */
+  async requestCancel(runId: string): Promise<void> {
+    for (const handler of this.cancelHandlers) handler(runId);
+  }
+
+  onCancelRequest(handler: (runId: string) => void): void {
+    this.cancelHandlers.push(handler);
   }
 
   listen(runId: string, maxBuffered = Number.POSITIVE_INFINITY): LiveEvents {

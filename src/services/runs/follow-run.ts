@@ -41,7 +41,7 @@ class ContentTracker {
 }
 
 export async function* followRun(deps: FollowDeps, runId: string, after: number): AsyncGenerator<StepView> {
-  let live = deps.bus.listen(runId, deps.maxLag); // before the read, or events slip past
+  let live = deps.bus.listen(runId, deps.maxLag, after); // before the read, or events slip past
   const tracker = new ContentTracker(deps.store);
   let last = after;
   try {
@@ -49,7 +49,7 @@ export async function* followRun(deps: FollowDeps, runId: string, after: number)
       for (;;) {
         // A long replay may outlast the live buffer: listen afresh before the next read,
         // which then covers everything the dropped buffer held (it was stored first).
-        if (live.overflowed) live = deps.bus.listen(runId, deps.maxLag);
+        if (live.overflowed) live = deps.bus.listen(runId, deps.maxLag, last);
         const batch = await deps.store.readAfter(runId, last);
         if (batch.length === 0) return;
         yield* batch;

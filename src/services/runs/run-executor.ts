@@ -59,7 +59,10 @@ export class RunExecutor {
     private readonly tools: ToolExecutor,
     private readonly options: RunExecutorOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    // A cancel asked on another instance reaches the one executing the run.
+    bus.onCancelRequest((runId) => void this.cancel(runId));
+  }
 
   /** Starts the heartbeat and the periodic sweep; sweeps once now. */
   async startBackground(): Promise<void> {

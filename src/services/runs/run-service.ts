@@ -21,6 +21,8 @@ import type { StepView } from './step-view.js';
 
 export const MAX_MESSAGE_CHARS = 100_000;
 const IDEMPOTENCY_WINDOW_HOURS = 24;
+/** How long cancelRun waits for a run on another instance to stop. */
+const CANCEL_WAIT_MS = 10_000;
 
 const sendSchema = z
   .object({
@@ -192,10 +194,27 @@ export class RunService {
     const run = await this.get(viewer, id);
     if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run;
     if (!(await this.executor.cancel(run.id))) {
-      // Not executing here: if its owner is gone, the sweep ends it now.
-      await this.executor.sweep();
+      // Executing on another instance: ask it, and wait (bounded) until the run has ended.
+      await this.bus.requestCancel(run.id);
+      const ended = await this.waitUntilEnded(run.id, CANCEL_WAIT_MS);
+      // Its owner may be gone: the sweep ends it once the lease has expired.
+      if (!ended) await this.executor.sweep();
     }
     return this.get(viewer, id);
+  }
+
+  private async waitUntilEnded(runId: string, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (!(await this.isActive(runId))) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return false;
+  }
+
+  private async isActive(runId: string): Promise<boolean> {
+    const rows: { status: string }[] = await this.dataSource.query(`SELECT status FROM runs WHERE id = $1`, [runId]);
+    return rows[0]?.status === 'QUEUED' || rows[0]?.status === 'RUNNING';
   }
 
   /** The run's steps from `after` on; NOT_FOUND for runs the viewer cannot see. */
@@ -207,10 +226,7 @@ export class RunService {
         store: this.store,
         bus: this.bus,
         maxLag: this.options.subscriberMaxLagEvents,
-        isActive: async (id) => {
-          const rows = await this.dataSource.query(`SELECT status FROM runs WHERE id = $1`, [id]);
-          return rows[0]?.status === 'QUEUED' || rows[0]?.status === 'RUNNING';
-        },
+        isActive: (id) => this.isActive(id),
       },
       runId,
       after,

@@ -1,0 +1,118 @@
+/**
+ * Two server instances sharing PostgreSQL and Redis: a run executing on A is
+ * followed from B with gapless replay and live events, a cancel sent to B
+ * stops the run on A, and when A dies (SIGKILL) B's sweep ends the run as
+ * INTERRUPTED after the lease, keeping the flushed text, and B's
+ * subscribers get the ErrorStep.
+ */
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
+import { FAKE_API_KEY, follow, readRun, send, startChatServer, type Step } from './helpers/chat.js';
+import { spawnServer } from './helpers/process.js';
+import { REDIS_URL, redisReachable } from './helpers/redis.js';
+import { backends, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
+
+const redisUp = await redisReachable();
+const postgresUp = backends().includes('postgres');
+if (!redisUp || !postgresUp) {
+  process.stdout.write(`\n[tests] scale-out tests skipped: ${!redisUp ? `Redis (${REDIS_URL})` : 'PostgreSQL'} is not reachable.\n`);
+}
+
+describe.skipIf(!redisUp || !postgresUp)('scale-out with Redis', () => {
+  let fake: FakeLlm;
+  let database: FreshDatabase;
+  let a: TestServer;
+  let b: TestServer;
+  let token: string;
+  const prefix = `chat-run-test-${crypto.randomBytes(4).toString('hex')}:`;
+  const env = { REDIS_URL, REDIS_PREFIX: prefix, RUN_LEASE_MS: '1000' };
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    database = await freshDatabase('postgres');
+    a = await startChatServer(fake, { database, env });
+    b = await startChatServer(fake, { database, env });
+    token = await a.token('shared-user', 1, 'Shared');
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await database?.drop();
+    await fake?.close();
+  });
+
+  it('follows a run on A from B, replay then live, with no gap and no repeat', async () => {
+    fake.enqueue(text(Array.from({ length: 60 }, (_, i) => `w${i}`).join(' '), { delayMs: 15 }));
+    const { runId } = await send(a, token, { text: 'from A' });
+    let firstSeen: number | undefined;
+    const [onA, onB, lateOnB] = await Promise.all([
+      follow(a, token, runId),
+      follow(b, token, runId, 0, (s) => (firstSeen ??= s.seq)),
+      // joins after a few events: replay from the database, then live over Redis
+      new Promise<{ steps: Step[] }>((resolve) => setTimeout(() => resolve(follow(b, token, runId)), 300)),
+    ]);
+    expect(onA.steps.at(-1)!.__typename).toBe('DoneStep');
+    expect(onB.steps).toEqual(onA.steps);
+    expect(lateOnB.steps).toEqual(onA.steps);
+    expect(firstSeen).toBe(1);
+  });
+
+  it('stops a run executing on A when cancelRun is sent to B', async () => {
+    fake.enqueue(text(Array.from({ length: 400 }, (_, i) => `t${i}`).join(' '), { delayMs: 20 }));
+    const { runId } = await send(a, token, { text: 'long one' });
+    const following = follow(b, token, runId);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const cancelled = await b.gql(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: runId }, token);
+    expect(cancelled).toEqual({ data: { cancelRun: { status: 'CANCELLED' } } });
+    const { steps } = await following;
+    expect(steps.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'CANCELLED' });
+    expect(steps.map((s) => s.seq)).toEqual(steps.map((_, i) => i + 1));
+    const run = await readRun(a, token, runId);
+    expect(run.assistantMessage.text.length).toBeGreaterThan(0);
+  });
+
+  it('ends the run of a killed instance as INTERRUPTED on B, keeping the flushed text', async () => {
+    const child = await spawnServer({
+      AUTH_SECRET: TEST_SECRET,
+      ...database.env,
+      ...env,
+      LLM_BASE_URL: fake.url,
+      LLM_MODEL: 'fake-model',
+      LLM_API_KEY: FAKE_API_KEY,
+      DEMO_MODEL: 'false',
+    });
+    try {
+      fake.enqueue(text(Array.from({ length: 2000 }, (_, i) => `k${i}`).join(' '), { delayMs: 10 }));
+      const sent = await fetch(child.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: 'mutation { sendMessage(input: { text: "crash me" }) { run { id } } }' }),
+      }).then((r) => r.json() as Promise<any>);
+      const runId = sent.data.sendMessage.run.id as string;
+      const seen: Step[] = [];
+      let killed = false;
+      const { steps } = await follow(b, token, runId, 0, (step) => {
+        seen.push(step);
+        if (!killed && seen.length >= 5) {
+          killed = true;
+          child.child.kill('SIGKILL');
+        }
+      });
+      expect(killed).toBe(true);
+      const last = steps.at(-1)!;
+      expect(last).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED', retryable: true });
+      expect(steps.map((s) => s.seq)).toEqual(steps.map((_, i) => i + 1));
+      const run = await readRun(b, token, runId);
+      expect(run.status).toBe('INTERRUPTED');
+      const streamed = steps.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('');
+      expect(run.assistantMessage.text).toBe(streamed);
+      expect(streamed.length).toBeGreaterThan(0);
+      // Everything seen is still stored, identically.
+      const replay = await follow(b, token, runId);
+      expect(replay.steps).toEqual(steps);
+    } finally {
+      child.child.kill('SIGKILL');
+    }
+  });
+});
