@@ -100,6 +100,18 @@ describeEachBackend('cancelling runs', (backend) => {
     expect(result.steps.at(-1)!.partialMessageId).toBe(run.assistantMessage.id);
   });
 
+  it('while the provider has not answered yet: CANCELLED with nothing produced, the request aborted', async () => {
+    fake.enqueue({ type: 'hang' });
+    const sent = await send(server, token, { text: 'hang on' });
+    await eventually(() => fake.open === 1, 5_000);
+    const following = follow(server, token, sent.runId);
+    const response = await server.gql(CANCEL, { id: sent.runId }, token);
+    expect(response.data!.cancelRun).toMatchObject({ status: 'CANCELLED', assistantMessage: null, error: { code: 'CANCELLED' } });
+    const result = await following;
+    await expectRunFailed(server, token, { ...result, runId: sent.runId }, 'CANCELLED', null);
+    await eventually(() => fake.open === 0, 5_000);
+  });
+
   it('is idempotent on finished runs: returns them unchanged', async () => {
     fake.enqueue(text('finished answer'));
     const done = await chat(server, token, { text: 'quick' });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { chatRequests, text, type FakeLlm, startFakeLlm, type Turn } from './fixtures/fake-llm.js';
-import { chat, FAKE_API_KEY, readRun, startChatServer } from './helpers/chat.js';
+import { chat, FAKE_API_KEY, follow, readRun, send, startChatServer } from './helpers/chat.js';
 import { expectRunFailed, expectStillServing, messagesOf } from './helpers/runs.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
@@ -155,5 +155,26 @@ describeEachBackend('provider faults', (backend) => {
     expect(last.message).toContain('overloaded');
     expect(result.requests).toBe(1);
     await expectStillServing(server, fake, token, result.conversationId);
+  });
+
+  it('by the time a subscriber sees the ErrorStep, the run row and message are final and the next message is accepted', async () => {
+    fake.enqueue(text('partial words here and more', { delayMs: 10, fault: { after: 3, kind: 'error' } }), text('Next answer.'));
+    const sent = await send(server, token, { text: 'fail soon' });
+    let checked: Promise<unknown> | undefined;
+    await follow(server, token, sent.runId, 0, (step) => {
+      if (step.__typename !== 'ErrorStep') return;
+      // Right away, without waiting for anything else.
+      checked = Promise.all([
+        readRun(server, token, sent.runId),
+        send(server, token, { conversationId: sent.conversationId, text: 'next one' }),
+      ]);
+    });
+    const [run, next] = (await checked) as [any, { runId: string }];
+    expect(run.status).toBe('FAILED');
+    expect(run.error.code).toBe('PROVIDER_ERROR');
+    expect(run.assistantMessage.text).toBe('partial words ');
+    expect(run.assistantMessage.steps).toHaveLength(1);
+    const { steps } = await follow(server, token, next.runId);
+    expect(steps.at(-1)!.__typename).toBe('DoneStep');
   });
 });

@@ -84,7 +84,7 @@ describeEachBackend('tools in a run', (backend) => {
 
   it('runs the calls of one batch in parallel', async () => {
     fake.enqueue(
-      reply([{ toolCalls: [toolCall('sleepy', { label: 'a', ms: 400 }), toolCall('sleepy', { label: 'b', ms: 400 })], interleave: true }]),
+      reply([{ toolCalls: [toolCall('sleepy', { label: 'a', ms: 400 }), toolCall('sleepy', { label: 'b', ms: 150 })], interleave: true }]),
       text('Both slept.'),
     );
     sleeps.length = 0;
@@ -94,10 +94,18 @@ describeEachBackend('tools in a run', (backend) => {
     // Each started before the other ended: they overlapped.
     expect(a.start).toBeLessThan(b.end!);
     expect(b.start).toBeLessThan(a.end!);
-    expect(Math.max(a.end!, b.end!) - Math.min(a.start, b.start)).toBeLessThan(750);
+    expect(Math.max(a.end!, b.end!) - Math.min(a.start, b.start)).toBeLessThan(540);
+    // One ToolCallStep per call in the model's order, then results in the order they finished.
+    const calls = ofType(steps, 'ToolCallStep');
+    expect(calls.map((c) => c.input.label)).toEqual(['a', 'b']);
     const results = ofType(steps, 'ToolResultStep');
-    expect(results.map((r) => r.success)).toEqual([true, true]);
-    for (const r of results) expect(r.durationMs).toBeGreaterThanOrEqual(390);
+    expect(results.map((r) => [r.callStepId, r.success])).toEqual([
+      [calls[1]!.id, true],
+      [calls[0]!.id, true],
+    ]);
+    expect(results[0]!.durationMs).toBeGreaterThanOrEqual(140);
+    expect(results[1]!.durationMs).toBeGreaterThanOrEqual(390);
+    expect(Math.max(...calls.map((c) => c.index))).toBeLessThan(Math.min(...results.map((r) => r.index)));
   });
 
   it('bounds a tool by its timeout', async () => {

@@ -179,4 +179,45 @@ describeEachBackend('seed defects stay fixed', (backend) => {
     expect(answer.startsWith(firstResumedText.content)).toBe(true);
     expect((await follow(server, token, sent.runId)).steps).toEqual(all);
   });
+
+  it('a reloaded page sees the partial answer of an active run and resumes from its lastSeq', async () => {
+    const answer = Array.from({ length: 80 }, (_, i) => `p${i}`).join(' ');
+    fake.enqueue(reply([{ thinking: 'planning' }, { text: answer }], { delayMs: 15 }));
+    const sent = await send(server, token, { text: 'reload me' });
+    let reached!: () => void;
+    const midway = new Promise<void>((resolve) => (reached = resolve));
+    const live = follow(server, token, sent.runId, 0, (step) => {
+      if (step.__typename === 'TextStep' && step.content.length > 40) reached();
+    });
+    await midway;
+    // The page reloads: it reads the conversation and the active run.
+    const page = await server.gql(
+      `query($id: ID!) { conversation(id: $id) {
+         activeRun { id status lastSeq assistantMessage { id text steps { __typename ... on TextStep { content seq } ... on ThinkingStep { content } } } }
+         messages { edges { node { role text } } } } }`,
+      { id: sent.conversationId },
+      token,
+    );
+    const active = page.data!.conversation.activeRun;
+    expect(active.id).toBe(sent.runId);
+    expect(active.status).toBe('RUNNING');
+    const [thinking, textStep] = active.assistantMessage.steps;
+    expect(thinking).toEqual({ __typename: 'ThinkingStep', content: 'planning' });
+    expect(textStep.__typename).toBe('TextStep');
+    expect(textStep.content.length).toBeGreaterThan(40);
+    expect(answer.startsWith(textStep.content)).toBe(true);
+    expect(active.assistantMessage.text).toBe(textStep.content);
+    expect(textStep.seq).toBeLessThanOrEqual(active.lastSeq);
+    expect(page.data!.conversation.messages.edges.map((e: any) => e.node.role)).toEqual(['USER', 'ASSISTANT']);
+    // Resuming from lastSeq completes the answer exactly.
+    const rest = await follow(server, token, sent.runId, active.lastSeq);
+    const restText = rest.steps.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('');
+    const storedBefore = (await follow(server, token, sent.runId, 0)).steps
+      .filter((s) => s.__typename === 'TextStep' && s.seq <= active.lastSeq)
+      .map((s) => s.delta)
+      .join('');
+    expect(storedBefore + restText).toBe(answer);
+    expect(rest.steps.at(-1)!.__typename).toBe('DoneStep');
+    await live;
+  });
 });
