@@ -176,6 +176,11 @@ describeEachBackend('auth', (backend) => {
       expect((await server.gql('{ viewer { username } }', {}, both)).data?.viewer.username).toBe('pref');
       expect((await server.gql('{ viewer { username } }', {}, nameOnly)).data?.viewer.username).toBe('Only Name');
       expect((await server.gql('{ viewer { username } }', {}, neither)).data?.viewer.username).toBe('auth-names-3');
+      // An empty or non-string preferred_username is no name: fall back to name.
+      const emptyPreferred = await sign({ preferred_username: '', name: 'Fallback Name' }, { sub: 'auth-names-4' });
+      expect((await server.gql('{ viewer { username } }', {}, emptyPreferred)).data?.viewer.username).toBe('Fallback Name');
+      const numericPreferred = await sign({ preferred_username: 42, name: 'Numeric Fallback' }, { sub: 'auth-names-5' });
+      expect((await server.gql('{ viewer { username } }', {}, numericPreferred)).data?.viewer.username).toBe('Numeric Fallback');
     });
 
     it('reflects permission_level (default 1) and follows changes of the claims', async () => {

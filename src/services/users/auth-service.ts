@@ -52,10 +52,11 @@ export class AuthService {
     if (typeof level !== 'number' || !Number.isInteger(level) || level < 0) {
       throw new UnauthenticatedError('The token is not valid: permission_level must be a whole number.');
     }
-    const name = payload.preferred_username ?? payload.name ?? payload.sub;
+    // The first usable name: an empty or non-string preferred_username falls back to name, then sub.
+    const name = [payload.preferred_username, payload.name].find((v): v is string => typeof v === 'string' && v.trim() !== '');
     const viewer = await this.toViewer({
       subject: payload.sub!,
-      username: typeof name === 'string' && name ? name.slice(0, 200) : payload.sub!,
+      username: name ? name.slice(0, 200) : payload.sub!,
       permissionLevel: level,
     });
     return { ...viewer, expiresAt: payload.exp! * 1000 };
