@@ -230,6 +230,15 @@ describeEachBackend('isolation', (backend) => {
     });
   });
 
+  it('shared providers resolve through node() for everyone', async () => {
+    const shared = (await server.gql('{ providers { id name shared } }', {}, alice)).data!.providers.filter((p: { shared: boolean }) => p.shared);
+    expect(shared.length).toBeGreaterThan(0);
+    for (const provider of shared) {
+      const response = await server.gql('query ($id: ID!) { node(id: $id) { __typename id ... on Provider { name } } }', { id: provider.id }, bob);
+      expect(response.data!.node).toEqual({ __typename: 'Provider', id: provider.id, name: provider.name });
+    }
+  });
+
   it("bob's lists never show alice's rows", async () => {
     const conversations = await server.gql('{ conversations(first: 100) { edges { node { id title } } } }', {}, bob);
     expect(conversations.data?.conversations.edges).toEqual([{ node: { id: bobConversation, title: 'Bob own' } }]);

@@ -158,6 +158,43 @@ describeEachBackend('pagination', (backend) => {
     expect(titlesOf(beforeOld)).toEqual(['Conv 03', 'Conv 02']);
   });
 
+  it('breaks ties in updatedAt by id: no row skipped or repeated', async () => {
+    const tied = await server.token('page-tied');
+    await server.gql('{ viewer { id } }', {}, tied);
+    const [user] = await server.app.database.dataSource.query(`SELECT id FROM users WHERE subject = 'page-tied'`);
+    // 23 rows sharing one timestamp, between two rows that do not.
+    await server.app.database.dataSource.query(
+      `INSERT INTO conversations (user_id, title, updated_at) VALUES ($1, 'older', '2024-01-01T00:00:00.000Z'), ($1, 'newer', '2024-01-03T00:00:00.000Z')`,
+      [user.id],
+    );
+    await server.app.database.dataSource.query(
+      `INSERT INTO conversations (user_id, title, updated_at) SELECT $1, 'tied ' || i, '2024-01-02T00:00:00.000Z' FROM generate_series(1, 23) AS i`,
+      [user.id],
+    );
+    const forward: Edge[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const p = await page({ first: 4, after }, tied);
+      forward.push(...p.edges);
+      if (!p.pageInfo.hasNextPage) break;
+      after = p.pageInfo.endCursor;
+    }
+    const backward: Edge[] = [];
+    let before: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const p = await page({ last: 4, before }, tied);
+      backward.unshift(...p.edges);
+      if (!p.pageInfo.hasPreviousPage) break;
+      before = p.pageInfo.startCursor;
+    }
+    const ids = forward.map((e) => e.node.id);
+    expect(ids).toHaveLength(25);
+    expect(new Set(ids).size).toBe(25);
+    expect(backward.map((e) => e.node.id)).toEqual(ids);
+    expect(forward[0]!.node.title).toBe('newer');
+    expect(forward.at(-1)!.node.title).toBe('older');
+  });
+
   it('searches titles case-insensitively, taking % and _ literally', async () => {
     const searcher = await server.token('page-searcher');
     const titles = ['100% done', '100 done', 'snake_case', 'snakeXcase', 'Back\\slash', 'MiXeD Case Title', 'Ünïcode Straße', null];

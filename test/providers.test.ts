@@ -380,6 +380,22 @@ describeEachBackend('providers', (backend) => {
       }
     });
 
+    it('follows a changed base URL at once (no stale cache)', async () => {
+      const before = await modelsEndpoint(['old-model']);
+      const after = await modelsEndpoint(['new-a', 'new-b']);
+      try {
+        const created = await create({ name: 'Moving models', baseUrl: `${before.url}/v1`, defaultModel: 'old-model' }, admin);
+        const query = `query ($id: ID!) { node(id: $id) { ... on Provider { models } } }`;
+        expect((await server.gql(query, { id: created.id }, admin)).data!.node.models).toEqual(['old-model']);
+        const moved = await server.gql(UPDATE, { id: created.id, input: { baseUrl: `${after.url}/v1` } }, admin);
+        expect(moved.errors).toBeUndefined();
+        expect((await server.gql(query, { id: created.id }, admin)).data!.node.models).toEqual(['new-a', 'new-b']);
+      } finally {
+        await before.close();
+        await after.close();
+      }
+    });
+
     it('answers [] for an unreachable or failing endpoint', async () => {
       const endpoint = await modelsEndpoint(['m1']);
       try {
