@@ -240,9 +240,9 @@ describeEachBackend('auth', (backend) => {
       expect(result.acked).toBe(true);
       expect(result.code).toBe(4403);
       const closedAt = startedAt + result.closedAfterMs;
-      // At expiry: not before it (give the clock 100 ms of rounding), and not long after.
+      // At expiry: not before it (100 ms for clock rounding), and not long after (2.5 s of slack for a loaded machine).
       expect(closedAt).toBeGreaterThanOrEqual(exp * 1000 - 100);
-      expect(closedAt).toBeLessThan(exp * 1000 + 1500);
+      expect(closedAt).toBeLessThan(exp * 1000 + 2500);
     });
 
     it('keeps a socket whose token is still valid open', async () => {
