@@ -177,4 +177,21 @@ describeEachBackend('provider faults', (backend) => {
     const { steps } = await follow(server, token, next.runId);
     expect(steps.at(-1)!.__typename).toBe('DoneStep');
   });
+
+  it('an error body that echoes the key is redacted before a user sees it', async () => {
+    const result = await runWith(http(400, { error: { message: `Bad request for key ${FAKE_API_KEY}`, type: 'invalid_request_error' } }));
+    const { run, last } = await expectRunFailed(server, token, result, 'PROVIDER_ERROR', null);
+    for (const message of [last.message, run.error.message]) {
+      expect(message).toContain('400');
+      for (const part of ['sk-test', 'fake-key', '0123456789', 'abcdef']) expect(message).not.toContain(part);
+    }
+  });
+
+  it('finish_reason length or content_filter still completes, reporting the reason', async () => {
+    for (const finishReason of ['length', 'content_filter']) {
+      const result = await runWith(text('cut short', { finishReason }));
+      expect(result.last).toMatchObject({ __typename: 'DoneStep', finishReason });
+      expect((await readRun(server, token, result.runId)).status).toBe('COMPLETED');
+    }
+  });
 });

@@ -6,7 +6,7 @@
  * subscriber resuming from the last seq it saw gets the INTERRUPTED
  * ErrorStep at exactly the next seq after the last stored event, every event
  * it saw is still stored as it saw it, and the assistant message holds the
- * flushed text.
+ * flushed text. A graceful stop ends active runs INTERRUPTED at once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -16,9 +16,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, FAKE_API_KEY, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chat, eventually, FAKE_API_KEY, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { rowIdOf } from './helpers/rows.js';
-import { describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
+import { describeEachBackend, describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -175,5 +175,69 @@ describePostgres('restart recovery [postgres]', () => {
     fake.enqueue(text('Back again.'));
     const next = await chat(second, token, { conversationId, text: 'are you back?' });
     expect(next.last).toMatchObject({ __typename: 'DoneStep' });
+  });
+});
+
+describeEachBackend('graceful shutdown mid-run', (backend) => {
+  let fake: FakeLlm;
+  let database: FreshDatabase;
+  let restarted: TestServer | undefined;
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    database = await freshDatabase(backend);
+  });
+  afterAll(async () => {
+    await restarted?.stop();
+    await fake?.close();
+    await database?.drop();
+  });
+
+  it('ends active runs INTERRUPTED; a client resuming from its last seq after the restart gets the rest and the ending', async () => {
+    const first = await startChatServer(fake, { database });
+    const token = await first.token('stopper');
+    fake.enqueue(text(Array.from({ length: 300 }, (_, i) => `s${i}`).join(' '), { delayMs: 20 }));
+    const sent = await send(first, token, { text: 'long' });
+    // Follow over graphql-ws; the socket closes (1001) when the server stops.
+    const seen: Step[] = [];
+    let reached!: () => void;
+    const midway = new Promise<void>((resolve) => (reached = resolve));
+    const client = first.ws(token);
+    const following = (async () => {
+      try {
+        for await (const result of client.iterate({
+          query: `subscription($runId: ID!) { chatSteps(runId: $runId) { ${STEP_FIELDS} } }`,
+          variables: { runId: sent.runId },
+        })) {
+          const step = (result.data as any)?.chatSteps as Step | undefined;
+          if (step) seen.push(step);
+          if (step?.__typename === 'TextStep' && step.seq >= 3) reached();
+        }
+      } catch {
+        // closed by the shutdown
+      }
+    })();
+    await midway;
+    // The app itself (the helper's stop would close our subscription first).
+    await first.app.stop();
+    await following;
+    await first.stop();
+    await eventually(() => fake.open === 0, 5_000);
+    expect(seen.map((s) => s.seq)).toEqual(seen.map((_, i) => i + 1));
+
+    restarted = await startChatServer(fake, { database });
+    const run = await readRun(restarted, token, sent.runId);
+    expect(run.status).toBe('INTERRUPTED');
+    const replay = (await follow(restarted, token, sent.runId)).steps;
+    const ending = replay.at(-1)!;
+    expect(ending).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED', retryable: true, seq: run.lastSeq });
+    // What the subscriber saw is stored as it saw it; resuming from its last seq gives the rest, ending included.
+    expect(replay.slice(0, seen.length)).toEqual(seen);
+    const lastSeen = seen.at(-1)!.seq;
+    const resumed = await follow(restarted, token, sent.runId, lastSeen);
+    expect([...seen, ...resumed.steps]).toEqual(replay);
+    expect(run.assistantMessage.text).toBe(replay.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join(''));
+    expect(ending.partialMessageId).toBe(run.assistantMessage.id);
+    fake.enqueue(text('Back.'));
+    expect((await chat(restarted, token, { conversationId: sent.conversationId, text: 'again' })).last.__typename).toBe('DoneStep');
   });
 });
