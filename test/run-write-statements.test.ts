@@ -56,8 +56,9 @@ describeEachBackend('write statements per run', (backend) => {
       // At most one INSERT per flusher tick (plus the tick that writes the ending), whatever the tokens.
       expect(m.inserts).toBeLessThanOrEqual(Math.ceil(m.elapsedMs / FLUSH_INTERVAL_MS) + 2);
       expect(m.events).toBeGreaterThanOrEqual(m.inserts);
-      expect(m.events).toBeLessThan(m.tokens / 2);
     }
+    // A fast provider's tokens merge into a few events.
+    for (const m of [large, small]) expect(m.events).toBeLessThan(m.tokens / 10);
     expect(large.inserts).toBeLessThan(200);
     expect(large.events).toBeLessThan(400);
     // Ten times the tokens is nowhere near ten times the INSERTs per token.
