@@ -61,8 +61,8 @@ describeEachBackend('write statements per run', (backend) => {
     for (const m of [large, small]) expect(m.events).toBeLessThan(m.tokens / 10);
     expect(large.inserts).toBeLessThan(200);
     expect(large.events).toBeLessThan(400);
-    // Ten times the tokens is nowhere near ten times the INSERTs per token.
-    expect(large.inserts / large.tokens).toBeLessThan(small.inserts / small.tokens);
+    // (A provider streaming as fast as it can makes tokens and time grow together, so the
+    // fast runs alone cannot separate them; the per-tick bound above and the slow run can.)
     // The count follows time: 200 slow tokens cost more statements than 1,000 fast ones.
     expect(slow.inserts).toBeGreaterThan(small.inserts);
   });
