@@ -67,6 +67,17 @@ const envSchema = z
     MAX_ITERATIONS: int(20, 1, 1000),
     SUBSCRIBER_MAX_BUFFER_BYTES: int(4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     SUBSCRIBER_MAX_LAG_EVENTS: int(10_000, 1, 10_000_000),
+    MAX_QUERY_DEPTH: int(12, 1, 1000),
+    MAX_QUERY_ALIASES: int(20, 0, 10_000),
+    MAX_QUERY_TOKENS: int(3_000, 10, 1_000_000),
+    MAX_QUERY_COST: int(5_000, 1, 10_000_000),
+    MAX_QUERY_DIRECTIVES: int(50, 0, 10_000),
+    MAX_MESSAGE_CHARS: int(100_000, 1, 10_000_000),
+    MAX_ACTIVE_RUNS_PER_USER: int(10, 1, 100_000),
+    SEND_RATE_PER_MINUTE: int(60, 1, 1_000_000),
+    MAX_RUNS_IN_FLIGHT: int(100, 1, 100_000),
+    WS_INIT_TIMEOUT_MS: int(10_000, 100, 600_000),
+    MAX_SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 100_000),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -126,7 +137,30 @@ export interface Config {
   subscriberMaxBufferBytes: number;
   /** A subscriber this many live events behind is dropped (SUBSCRIBER_TOO_SLOW) instead of buffering more. */
   subscriberMaxLagEvents: number;
+  limits: Limits;
   logLevel: string;
+}
+
+/** Abuse limits: on by default, each with its own error code. */
+export interface Limits {
+  /** GraphQL documents (QUERY_TOO_COMPLEX). */
+  queryDepth: number;
+  queryAliases: number;
+  queryTokens: number;
+  queryCost: number;
+  queryDirectives: number;
+  /** sendMessage text length (BAD_USER_INPUT). */
+  messageChars: number;
+  /** QUEUED or RUNNING runs per user (RATE_LIMITED). */
+  activeRunsPerUser: number;
+  /** sendMessage calls per user per minute (RATE_LIMITED with retryAfterMs). */
+  sendsPerMinute: number;
+  /** Runs executing at once on this instance; more wait QUEUED. */
+  runsInFlight: number;
+  /** Time a WebSocket has to send connection_init (closed with 4408 after). */
+  wsInitTimeoutMs: number;
+  /** Subscriptions open at once on one WebSocket (TOO_MANY_SUBSCRIPTIONS). */
+  subscriptionsPerConnection: number;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -172,6 +206,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxIterations: e.MAX_ITERATIONS,
     subscriberMaxBufferBytes: e.SUBSCRIBER_MAX_BUFFER_BYTES,
     subscriberMaxLagEvents: e.SUBSCRIBER_MAX_LAG_EVENTS,
+    limits: {
+      queryDepth: e.MAX_QUERY_DEPTH,
+      queryAliases: e.MAX_QUERY_ALIASES,
+      queryTokens: e.MAX_QUERY_TOKENS,
+      queryCost: e.MAX_QUERY_COST,
+      queryDirectives: e.MAX_QUERY_DIRECTIVES,
+      messageChars: e.MAX_MESSAGE_CHARS,
+      activeRunsPerUser: e.MAX_ACTIVE_RUNS_PER_USER,
+      sendsPerMinute: e.SEND_RATE_PER_MINUTE,
+      runsInFlight: e.MAX_RUNS_IN_FLIGHT,
+      wsInitTimeoutMs: e.WS_INIT_TIMEOUT_MS,
+      subscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

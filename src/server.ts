@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
@@ -19,6 +19,7 @@ import { DEMO_MODEL_NAME, DEMO_PATH, handleDemoRequest } from './services/llm/de
 import type { GraphQLContext } from './resolvers/context.js';
 import { buildSchema } from './schema/index.js';
 import { maskError } from './schema/errors.js';
+import { queryLimitPlugins } from './schema/query-limits.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
 import { UnauthenticatedError } from './services/errors.js';
 import { createServices, type Services } from './services/index.js';
@@ -93,6 +94,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     renderGraphiQL,
     maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
     cors: corsOptions(config),
+    plugins: queryLimitPlugins(config.limits),
     logging: {
       debug: (...args) => log.debug({ yoga: args }, 'yoga'),
       info: (...args) => log.info({ yoga: args }, 'yoga'),
@@ -119,7 +121,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const wsServer = new WebSocketServer({ server, path: '/graphql' });
   const wsHandle = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
-      connectionInitWaitTimeout: 10_000,
+      connectionInitWaitTimeout: config.limits.wsInitTimeoutMs,
       onConnect: async (ctx) => {
         let viewer: Viewer | null;
         try {
@@ -142,6 +144,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
       onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws has already registered this operation in ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > config.limits.subscriptionsPerConnection) {
+          return [
+            new GraphQLError(
+              `At most ${config.limits.subscriptionsPerConnection} operations may be open on one connection.`,
+              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+            ),
+          ];
+        }
         const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
         let document;
         try {

@@ -69,6 +69,6 @@ export async function messageSteps(ctx: GraphQLContext, message: Message): Promi
 }
 
 export async function messageTextOf(ctx: GraphQLContext, message: Message): Promise<string> {
-  if (message.role !== 'assistant' || message.steps.length > 0) return message.text;
+  if (message.role !== 'assistant' || message.steps.length > 0 || !message.runId) return message.text;
   return messageText(await assistantSteps(ctx, message));
 }

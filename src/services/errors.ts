@@ -75,3 +75,12 @@ export class SubscriberTooSlowError extends AppError {
     this.extensions.lastSeq = lastDeliveredSeq;
   }
 }
+
+/** Too many requests for now; `retryAfterMs` says when to try again. */
+export class RateLimitedError extends AppError {
+  readonly code = 'RATE_LIMITED';
+  constructor(message: string, retryAfterMs: number) {
+    super(message);
+    this.extensions.retryAfterMs = Math.max(0, Math.ceil(retryAfterMs));
+  }
+}

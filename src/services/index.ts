@@ -55,6 +55,7 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
     new ToolExecutor(tools),
     {
       maxIterations: config.maxIterations,
+      runsInFlight: config.limits.runsInFlight,
       llmMaxRetries: config.llm.maxRetries,
       stallTimeoutMs: config.llm.stallTimeoutMs,
       runLeaseMs: config.runLeaseMs,
@@ -70,6 +71,9 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
     tools,
     runs: new RunService(dataSource, conversations, providers, tools, executor, store, bus, {
       subscriberMaxLagEvents: config.subscriberMaxLagEvents,
+      messageChars: config.limits.messageChars,
+      activeRunsPerUser: config.limits.activeRunsPerUser,
+      sendsPerMinute: config.limits.sendsPerMinute,
     }),
     executor,
     flusher,

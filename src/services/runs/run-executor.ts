@@ -24,10 +24,13 @@ import { buildHistory } from './history.js';
 import { fromRow } from './run-event.js';
 import { foldInto, type RunEventStore } from './run-event-store.js';
 import { RunRecorder, type RunEnding } from './run-recorder.js';
+import { RunSlots } from './run-slots.js';
 import { EMPTY_USAGE } from './step-view.js';
 
 export interface RunExecutorOptions {
   maxIterations: number;
+  /** Runs executing at once; more wait QUEUED. */
+  runsInFlight: number;
   llmMaxRetries: number;
   stallTimeoutMs: number;
   runLeaseMs: number;
@@ -45,6 +48,7 @@ class ShutdownAbort extends Error {}
 export class RunExecutor {
   readonly instanceId = randomUUID();
   private readonly active = new Map<string, ActiveRun>();
+  private readonly slots: RunSlots;
   private heartbeatTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
 
@@ -60,6 +64,7 @@ export class RunExecutor {
     private readonly options: RunExecutorOptions,
     private readonly log: Logger,
   ) {
+    this.slots = new RunSlots(options.runsInFlight);
     // A cancel asked on another instance reaches the one executing the run.
     bus.onCancelRequest((runId) => void this.cancel(runId));
   }
@@ -116,55 +121,69 @@ export class RunExecutor {
     const recorder = new RunRecorder(run.id, run.conversationId, run.assistantMessageId!, run.lastSeq);
     entry.recorder = recorder;
     this.flusher.add(recorder);
+    const { signal } = entry.controller;
     let ending: RunEnding;
-    try {
-      const plan = await this.plan(run);
-      await this.dataSource.query(`UPDATE runs SET status = 'RUNNING' WHERE id = $1 AND status = 'QUEUED'`, [run.id]);
-      const client = createOpenAIClient(plan.provider, this.secrets, {
-        maxRetries: this.options.llmMaxRetries,
-        timeoutMs: this.options.stallTimeoutMs,
-      });
-      ending = await runAgentLoop({
-        messages: plan.messages,
-        tools: plan.tools,
-        request: {
-          model: plan.model,
-          temperature: plan.conversation.temperature,
-          maxTokens: plan.provider.maxTokens,
-          extraBody: run.thinkingEnabled ? plan.provider.thinkingParams : null,
-        },
-        chat: (request, signal) => streamChat(client, request, { signal, stallTimeoutMs: this.options.stallTimeoutMs }),
-        runTools: (calls, signal, onResult) =>
-          this.tools.executeAll(calls, {
-            enabled: new Set(run.enabledTools),
-            context: {
-              userId: plan.user.id,
-              username: plan.user.username,
-              permissionLevel: plan.user.permissionLevel,
-              workspace: run.conversationId,
-            },
-            signal,
-            onResult,
-          }),
-        sink: recorder,
-        signal: entry.controller.signal,
-        maxIterations: this.options.maxIterations,
-        onIteration: (iteration) => {
-          this.dataSource
-            .query(`UPDATE runs SET iterations = $2 WHERE id = $1`, [run.id, iteration])
-            .catch((error: unknown) => log.warn({ err: error }, 'could not record the iteration'));
-        },
-      });
-    } catch (error) {
-      log.error({ err: error }, 'run could not execute');
-      ending = { kind: 'error', code: 'INTERNAL', message: 'The server failed to run this request.', usage: EMPTY_USAGE, iterations: 0 };
+    // Beyond MAX_RUNS_IN_FLIGHT a run waits here, QUEUED; a cancel while it waits ends it at once.
+    const releaseSlot = await this.slots.acquire(signal).catch(() => undefined);
+    if (!releaseSlot) {
+      ending = { kind: 'error', code: 'CANCELLED', message: 'The run was cancelled.', usage: EMPTY_USAGE, iterations: 0 };
+    } else {
+      try {
+        ending = await this.loop(run, recorder, signal, log);
+      } catch (error) {
+        log.error({ err: error }, 'run could not execute');
+        ending = { kind: 'error', code: 'INTERNAL', message: 'The server failed to run this request.', usage: EMPTY_USAGE, iterations: 0 };
+      } finally {
+        releaseSlot();
+      }
     }
-    if (ending.kind === 'error' && ending.code === 'CANCELLED' && entry.controller.signal.reason instanceof ShutdownAbort) {
+    if (ending.kind === 'error' && ending.code === 'CANCELLED' && signal.reason instanceof ShutdownAbort) {
       ending = { ...ending, code: 'INTERRUPTED', message: 'The server stopped while the run was active.' };
     }
     recorder.finish(ending);
     await recorder.ended;
     log.info({ status: ending.kind === 'done' ? 'COMPLETED' : ending.code }, 'run ended');
+  }
+
+  /** The agent loop over the run's plan: its history, provider and tools. */
+  private async loop(run: Run, recorder: RunRecorder, signal: AbortSignal, log: Logger): Promise<RunEnding> {
+    const plan = await this.plan(run);
+    await this.dataSource.query(`UPDATE runs SET status = 'RUNNING' WHERE id = $1 AND status = 'QUEUED'`, [run.id]);
+    const client = createOpenAIClient(plan.provider, this.secrets, {
+      maxRetries: this.options.llmMaxRetries,
+      timeoutMs: this.options.stallTimeoutMs,
+    });
+    return runAgentLoop({
+      messages: plan.messages,
+      tools: plan.tools,
+      request: {
+        model: plan.model,
+        temperature: plan.conversation.temperature,
+        maxTokens: plan.provider.maxTokens,
+        extraBody: run.thinkingEnabled ? plan.provider.thinkingParams : null,
+      },
+      chat: (request, abort) => streamChat(client, request, { signal: abort, stallTimeoutMs: this.options.stallTimeoutMs }),
+      runTools: (calls, abort, onResult) =>
+        this.tools.executeAll(calls, {
+          enabled: new Set(run.enabledTools),
+          context: {
+            userId: plan.user.id,
+            username: plan.user.username,
+            permissionLevel: plan.user.permissionLevel,
+            workspace: run.conversationId,
+          },
+          signal: abort,
+          onResult,
+        }),
+      sink: recorder,
+      signal,
+      maxIterations: this.options.maxIterations,
+      onIteration: (iteration) => {
+        this.dataSource
+          .query(`UPDATE runs SET iterations = $2 WHERE id = $1`, [run.id, iteration])
+          .catch((error: unknown) => log.warn({ err: error }, 'could not record the iteration'));
+      },
+    });
   }
 
   /** Everything a run needs, read once at its start. */

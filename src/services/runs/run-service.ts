@@ -8,28 +8,29 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Conversation, Message, Run } from '../../entities/index.js';
 import type { ConversationService } from '../conversations/conversation-service.js';
-import { BadUserInputError, ConversationBusyError, ForbiddenError, NotFoundError } from '../errors.js';
+import { BadUserInputError, ConversationBusyError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Viewer } from '../users/viewer.js';
 import { parseInput } from '../validation.js';
 import type { EventBus } from './event-bus.js';
 import { followRun } from './follow-run.js';
+import { SendLimiter } from './send-limiter.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { RunExecutor } from './run-executor.js';
 import type { StepView } from './step-view.js';
 
-export const MAX_MESSAGE_CHARS = 100_000;
 const IDEMPOTENCY_WINDOW_HOURS = 24;
 /** How long cancelRun waits for a run on another instance to stop. */
 const CANCEL_WAIT_MS = 10_000;
 
-const sendSchema = z
+const sendSchema = (maxChars: number) =>
+  z
   .object({
     conversationId: z.string().nullish(),
     text: z
       .string()
-      .max(MAX_MESSAGE_CHARS, `must be at most ${MAX_MESSAGE_CHARS} characters`)
+      .max(maxChars, `must be at most ${maxChars} characters`)
       .refine((t) => t.trim().length > 0, 'must not be empty'),
     enabledTools: z.array(z.string().max(64)).max(64, 'at most 64 tools').nullish(),
     thinkingEnabled: z.boolean().nullish(),
@@ -37,7 +38,14 @@ const sendSchema = z
   })
   .strict();
 
-export type SendMessageInput = z.input<typeof sendSchema>;
+export type SendMessageInput = z.input<ReturnType<typeof sendSchema>>;
+
+export interface RunServiceOptions {
+  subscriberMaxLagEvents: number;
+  messageChars: number;
+  activeRunsPerUser: number;
+  sendsPerMinute: number;
+}
 
 export interface SendMessageResult {
   run: Run;
@@ -65,8 +73,14 @@ export class RunService {
     private readonly executor: RunExecutor,
     private readonly store: RunEventStore,
     private readonly bus: EventBus,
-    private readonly options: { subscriberMaxLagEvents: number },
-  ) {}
+    private readonly options: RunServiceOptions,
+  ) {
+    this.schema = sendSchema(options.messageChars);
+    this.limiter = new SendLimiter(options.sendsPerMinute);
+  }
+
+  private readonly schema: ReturnType<typeof sendSchema>;
+  private readonly limiter: SendLimiter;
 
   async byIds(viewer: Viewer, ids: readonly string[]): Promise<Run[]> {
     return this.dataSource
@@ -101,7 +115,7 @@ export class RunService {
    * NO_PROVIDER, CONVERSATION_BUSY; a refused message stores nothing.
    */
   async sendMessage(viewer: Viewer, input: SendMessageInput): Promise<SendMessageResult> {
-    const values = parseInput(sendSchema, input);
+    const values = parseInput(this.schema, input);
     const enabledTools = [...new Set(values.enabledTools ?? [])];
     const unknown = enabledTools.filter((name) => !this.registry.has(name));
     if (unknown.length > 0) throw new BadUserInputError(`enabledTools: unknown tool ${unknown.map((n) => `"${n}"`).join(', ')}`);
@@ -126,6 +140,18 @@ export class RunService {
         [conversation.id],
       );
       if (busy.length > 0) throw new ConversationBusyError();
+      const [{ active }] = await manager.query(
+        `SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('QUEUED', 'RUNNING')`,
+        [viewer.id],
+      );
+      if (active >= this.options.activeRunsPerUser) {
+        throw new RateLimitedError(
+          `At most ${this.options.activeRunsPerUser} runs may be active at once; wait for one to end.`,
+          1_000,
+        );
+      }
+      // Counted only for sends that would start a run (a refused or repeated send is free).
+      this.limiter.take(viewer.id);
 
       const messages = manager.getRepository(Message);
       const userMessage = await messages.save(

@@ -1,0 +1,30 @@
+/**
+ * Limits on GraphQL documents (graphql-armor): depth, aliases, tokens, cost
+ * and directives. A refused document answers QUERY_TOO_COMPLEX, over HTTP
+ * and WebSocket alike (the rules run in validation). Introspection is not
+ * limited: GraphiQL and codegen need it.
+ */
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, type ValidationContext } from 'graphql';
+import type { Limits } from '../config.js';
+
+export function queryLimitPlugins(limits: Limits) {
+  // Report with our code instead of armor's "Syntax Error" without one.
+  const onReject = [
+    (context: ValidationContext | null, error: GraphQLError) => {
+      context?.reportError(
+        new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'QUERY_TOO_COMPLEX' } }),
+      );
+    },
+  ];
+  const common = { onReject, propagateOnRejection: false };
+  return new EnvelopArmor({
+    maxDepth: { n: limits.queryDepth, ignoreIntrospection: true, ...common },
+    maxAliases: { n: limits.queryAliases, allowList: [], ...common },
+    maxTokens: { n: limits.queryTokens, ...common },
+    costLimit: { maxCost: limits.queryCost, ignoreIntrospection: true, ...common },
+    maxDirectives: { n: limits.queryDirectives, ...common },
+    // Field suggestions stay: they help the people exploring the API.
+    blockFieldSuggestion: { enabled: false },
+  }).protect().plugins;
+}
