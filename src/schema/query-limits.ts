@@ -9,12 +9,15 @@ import { GraphQLError, type ValidationContext } from 'graphql';
 import type { Limits } from '../config.js';
 
 export function queryLimitPlugins(limits: Limits) {
-  // Report with our code instead of armor's "Syntax Error" without one.
+  // Report with our code instead of armor's "Syntax Error" without one: in validation as a
+  // validation error, while parsing (the token limit, no context yet) by throwing it.
   const onReject = [
     (context: ValidationContext | null, error: GraphQLError) => {
-      context?.reportError(
-        new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'QUERY_TOO_COMPLEX' } }),
-      );
+      const refusal = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+        extensions: { code: 'QUERY_TOO_COMPLEX' },
+      });
+      if (!context) throw refusal;
+      context.reportError(refusal);
     },
   ];
   const common = { onReject, propagateOnRejection: false };
