@@ -29,9 +29,38 @@ function retryAfterMs(headers: Headers): number | undefined {
   return Number.isNaN(date) ? undefined : date - Date.now();
 }
 
+/**
+ * The SDK's SSE reader copies its whole pending buffer once per event
+ * (`data.slice` in `iterSSEChunks`), so a network chunk holding hundreds of
+ * events (a fast provider: 64 KB of tokens at once) costs time and garbage
+ * quadratic in its size. Handing it one event per chunk (views, no copy)
+ * keeps that linear; the bytes and their order are unchanged.
+ */
+export function splitSseEvents(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        let start = 0;
+        let i = chunk.indexOf(10);
+        while (i >= 0 && i + 1 < chunk.length) {
+          if (chunk[i + 1] === 10) {
+            controller.enqueue(chunk.subarray(start, i + 2));
+            start = i + 2;
+          }
+          i = chunk.indexOf(10, i + 1);
+        }
+        if (start < chunk.length) controller.enqueue(chunk.subarray(start));
+      },
+    }),
+  );
+}
+
 /** `fetch` that tells the SDK not to retry when the wait asked for is too long. */
 const boundedRetryFetch: typeof fetch = async (input, init) => {
   const response = await fetch(input, init);
+  if (response.ok && response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
+    return new Response(splitSseEvents(response.body), { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
   const wait = response.ok ? undefined : retryAfterMs(response.headers);
   if (wait === undefined || wait <= MAX_RETRY_AFTER_MS) return response;
   const headers = new Headers(response.headers);
