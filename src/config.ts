@@ -78,6 +78,7 @@ const envSchema = z
     MAX_RUNS_IN_FLIGHT: int(100, 1, 100_000),
     WS_INIT_TIMEOUT_MS: int(10_000, 100, 600_000),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 100_000),
+    METRICS_TOKEN: optionalString,
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
@@ -139,6 +140,8 @@ export interface Config {
   subscriberMaxLagEvents: number;
   limits: Limits;
   logLevel: string;
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken?: string;
 }
 
 /** Abuse limits: on by default, each with its own error code. */
@@ -220,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       subscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
     },
     logLevel: e.LOG_LEVEL,
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

@@ -4,6 +4,7 @@
  * `createApp(config)` builds everything and returns `{ start, stop }`; there
  * is no module-level state, so a test can run two servers in one process.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -19,6 +20,7 @@ import { DEMO_MODEL_NAME, DEMO_PATH, handleDemoRequest } from './services/llm/de
 import type { GraphQLContext } from './resolvers/context.js';
 import { buildSchema } from './schema/index.js';
 import { maskError } from './schema/errors.js';
+import { useOperationLog } from './schema/operation-log.js';
 import { queryLimitPlugins } from './schema/query-limits.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
 import { UnauthenticatedError } from './services/errors.js';
@@ -44,7 +46,15 @@ export interface App {
 type SocketExtra = {
   viewer?: Viewer;
   expiryTimer?: NodeJS.Timeout;
+  /** Logged as the requestId of every operation on the connection. */
+  connectionId?: string;
 };
+
+/** The caller's x-request-id (bounded, printable), or a new one. */
+function requestIdOf(request: Request): string {
+  const given = request.headers.get('x-request-id');
+  return given && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
 
 const SHUTDOWN_GRACE_MS = 3_000;
 
@@ -69,18 +79,26 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let ready = false;
 
   const context = async (initial: YogaInitialContext & { extra?: SocketExtra }): Promise<GraphQLContext> => {
-    const base = { services, loaders: new Map() };
     const extra = initial.extra as (SocketExtra & { socket: { bufferedAmount: number } }) | undefined;
-    if (extra) return {
+    const requestId = extra?.connectionId ?? requestIdOf(initial.request);
+    const base = { services, loaders: new Map(), requestId };
+    if (extra) {
+      const viewer = extra.viewer ?? null;
+      return {
         ...base,
-        viewer: extra.viewer ?? null,
+        viewer,
+        log: log.child({ requestId, userId: viewer?.id }),
         bufferedBytes: () => extra.socket.bufferedAmount,
         maxBufferedBytes: config.subscriberMaxBufferBytes,
       };
+    }
     try {
-      return { ...base, viewer: await services.auth.authenticate(initial.request.headers.get('authorization') ?? undefined) };
+      const viewer = await services.auth.authenticate(initial.request.headers.get('authorization') ?? undefined);
+      return { ...base, viewer, log: log.child({ requestId, userId: viewer?.id }) };
     } catch (error) {
-      if (error instanceof UnauthenticatedError) return { ...base, viewer: null, authError: error };
+      if (error instanceof UnauthenticatedError) {
+        return { ...base, viewer: null, authError: error, log: log.child({ requestId }) };
+      }
       throw error;
     }
   };
@@ -94,7 +112,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     renderGraphiQL,
     maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
     cors: corsOptions(config),
-    plugins: queryLimitPlugins(config.limits),
+    plugins: [...queryLimitPlugins(config.limits), useOperationLog()],
     logging: {
       debug: (...args) => log.debug({ yoga: args }, 'yoga'),
       info: (...args) => log.info({ yoga: args }, 'yoga'),
@@ -107,6 +125,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (req.url === '/health' || req.url?.startsWith('/health?')) {
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
+      return;
+    }
+    if (req.url === '/metrics' && req.method === 'GET') {
+      void serveMetrics(req, res);
       return;
     }
     if (config.demoModel && handleDemoRequest(req, res)) return;
@@ -133,6 +155,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         // Returning false closes with 4403 Forbidden: the client may refresh its token and retry.
         if (!viewer) return false;
         ctx.extra.viewer = viewer;
+        ctx.extra.connectionId = randomUUID();
         if (viewer.expiresAt !== undefined) {
           const socket = ctx.extra.socket;
           ctx.extra.expiryTimer = setTimeout(
@@ -177,6 +200,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     wsServer,
   );
+
+  /** Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`. */
+  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      res.end('metrics need Authorization: Bearer <METRICS_TOKEN>\n');
+      return;
+    }
+    const { registry } = services.metrics;
+    res.writeHead(200, { 'content-type': registry.contentType });
+    res.end(await registry.metrics());
+  }
 
   async function start() {
     await new Promise<void>((resolve, reject) => {

@@ -3,12 +3,17 @@
  * helpers every resolver uses: who the viewer is, and the services.
  */
 import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
 import type { Services } from '../services/index.js';
 import { UnauthenticatedError } from '../services/errors.js';
 import type { Viewer } from '../services/users/viewer.js';
 
 export interface GraphQLContext {
   viewer: Viewer | null;
+  /** x-request-id of the HTTP request, or the WebSocket connection's id. */
+  requestId: string;
+  /** The app's logger with requestId and userId. */
+  log: Logger;
   /** Why there is no viewer, when a token was given but refused. */
   authError?: UnauthenticatedError;
   services: Services;

@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config.js';
 import { ConversationService } from './conversations/conversation-service.js';
 import { MessageService } from './messages/message-service.js';
+import { createMetrics } from './metrics.js';
 import { ProviderService } from './providers/provider-service.js';
 import { InProcessEventBus, type EventBus } from './runs/event-bus.js';
 import { Flusher } from './runs/flusher.js';
@@ -43,7 +44,8 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
   const conversations = new ConversationService(dataSource, providers);
   const tools = new ToolRegistry(builtinTools);
   const store = new RunEventStore(dataSource);
-  const flusher = new Flusher(store, bus, config.flushIntervalMs, log);
+  const metrics = createMetrics();
+  const flusher = new Flusher(store, bus, config.flushIntervalMs, log, metrics);
   const executor = new RunExecutor(
     dataSource,
     store,
@@ -61,7 +63,13 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
       runLeaseMs: config.runLeaseMs,
     },
     log,
+    metrics,
   );
+  metrics.observe({
+    activeRuns: () => executor.activeCount,
+    queuedRuns: () => executor.queuedCount,
+    subscribers: () => bus.listenerCount,
+  });
   return {
     users,
     auth: new AuthService(users, config.authSecret),
@@ -78,6 +86,7 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
     executor,
     flusher,
     bus,
+    metrics,
   };
 }
 

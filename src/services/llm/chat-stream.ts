@@ -54,8 +54,10 @@ interface DeltaWithReasoning {
 export async function* streamChat(
   client: OpenAI,
   request: ChatRequest,
-  options: { signal: AbortSignal; stallTimeoutMs: number },
+  options: { signal: AbortSignal; stallTimeoutMs: number; onFirstChunk?: (ms: number) => void },
 ): AsyncGenerator<ChatStreamEvent> {
+  const started = performance.now();
+  let first = true;
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
@@ -88,6 +90,10 @@ export async function* streamChat(
     armStallTimer();
     for await (const chunk of stream) {
       armStallTimer();
+      if (first) {
+        first = false;
+        options.onFirstChunk?.(performance.now() - started);
+      }
       if (chunk.usage) {
         const details = chunk.usage.completion_tokens_details;
         usage = {

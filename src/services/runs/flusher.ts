@@ -6,6 +6,7 @@
  * next tick; nothing unwritten is ever shown.
  */
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.js';
 import type { EventBus } from './event-bus.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { RunFinal, RunRecorder } from './run-recorder.js';
@@ -22,6 +23,7 @@ export class Flusher {
     private readonly bus: EventBus,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    private readonly metrics?: Metrics,
   ) {}
 
   add(recorder: RunRecorder): void {
@@ -58,8 +60,10 @@ export class Flusher {
   private async tick(): Promise<void> {
     const drained: { recorder: RunRecorder; events: ReturnType<RunRecorder['drain']>['events'] }[] = [];
     const finals: RunFinal[] = [];
+    let oldest = Date.now();
     for (const recorder of this.recorders) {
       if (!recorder.hasWork) continue;
+      oldest = Math.min(oldest, recorder.pendingSince ?? oldest);
       const { events, final } = recorder.drain();
       if (events.length > 0) drained.push({ recorder, events });
       if (final) finals.push(final);
@@ -71,10 +75,15 @@ export class Flusher {
         finals,
       );
       this.ticksWritten++;
+      this.metrics?.flushWritten();
     } catch (error) {
       this.log.error({ err: error }, 'flush failed; retrying next tick');
       return;
     }
+    this.metrics?.eventsPublished(
+      drained.reduce((n, d) => n + d.events.length, 0),
+      (Date.now() - oldest) / 1000,
+    );
     for (const { recorder, events } of drained) {
       this.bus.publish(recorder.runId, [...events]);
       recorder.committed();

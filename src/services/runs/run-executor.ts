@@ -13,6 +13,7 @@ import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import { Conversation, Message, Provider, Run, User } from '../../entities/index.js';
 import { streamChat } from '../llm/chat-stream.js';
 import { createOpenAIClient } from '../llm/openai-client.js';
+import type { Metrics } from '../metrics.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import type { ToolExecutor } from '../tools/tool-executor.js';
@@ -63,6 +64,7 @@ export class RunExecutor {
     private readonly tools: ToolExecutor,
     private readonly options: RunExecutorOptions,
     private readonly log: Logger,
+    private readonly metrics?: Metrics,
   ) {
     this.slots = new RunSlots(options.runsInFlight);
     // A cancel asked on another instance reaches the one executing the run.
@@ -83,6 +85,11 @@ export class RunExecutor {
 
   get activeCount(): number {
     return this.active.size;
+  }
+
+  /** Runs waiting for a slot (MAX_RUNS_IN_FLIGHT). */
+  get queuedCount(): number {
+    return this.slots.queued;
   }
 
   /** Starts a stored QUEUED run in the background. */
@@ -116,8 +123,9 @@ export class RunExecutor {
   }
 
   private async execute(runId: string, entry: ActiveRun): Promise<void> {
-    const log = this.log.child({ runId });
+    const started = Date.now();
     const run = await this.dataSource.getRepository(Run).findOneByOrFail({ id: runId });
+    const log = this.log.child({ runId, userId: run.userId, conversationId: run.conversationId });
     const recorder = new RunRecorder(run.id, run.conversationId, run.assistantMessageId!, run.lastSeq);
     entry.recorder = recorder;
     this.flusher.add(recorder);
@@ -128,6 +136,7 @@ export class RunExecutor {
     if (!releaseSlot) {
       ending = { kind: 'error', code: 'CANCELLED', message: 'The run was cancelled.', usage: EMPTY_USAGE, iterations: 0 };
     } else {
+      this.metrics?.runStarted();
       try {
         ending = await this.loop(run, recorder, signal, log);
       } catch (error) {
@@ -142,7 +151,10 @@ export class RunExecutor {
     }
     recorder.finish(ending);
     await recorder.ended;
-    log.info({ status: ending.kind === 'done' ? 'COMPLETED' : ending.code }, 'run ended');
+    const outcome = ending.kind === 'done' ? 'COMPLETED' : ending.code;
+    this.metrics?.runEnded(outcome, (Date.now() - started) / 1000);
+    this.metrics?.tokens(ending.usage.promptTokens, ending.usage.completionTokens);
+    log.info({ outcome, iterations: ending.iterations, usage: ending.usage }, 'run ended');
   }
 
   /** The agent loop over the run's plan: its history, provider and tools. */
@@ -162,7 +174,12 @@ export class RunExecutor {
         maxTokens: plan.provider.maxTokens,
         extraBody: run.thinkingEnabled ? plan.provider.thinkingParams : null,
       },
-      chat: (request, abort) => streamChat(client, request, { signal: abort, stallTimeoutMs: this.options.stallTimeoutMs }),
+      chat: (request, abort) =>
+        streamChat(client, request, {
+          signal: abort,
+          stallTimeoutMs: this.options.stallTimeoutMs,
+          onFirstChunk: (ms) => this.metrics?.providerFirstByte(ms / 1000),
+        }),
       runTools: (calls, abort, onResult) =>
         this.tools.executeAll(calls, {
           enabled: new Set(run.enabledTools),

@@ -54,6 +54,8 @@ export class RunRecorder implements RunSink {
   readonly steps: StoredStep[] = [];
   private open?: { type: 'thinking' | 'text'; step: StoredStep & { content: string } };
   private pending: PendingEvent[] = [];
+  /** When the oldest output not yet drained was recorded (ms since epoch). */
+  pendingSince?: number;
   /** Drained but not yet durable (a failed write is retried with the same seqs). */
   private inflight: RunStreamEvent[] = [];
   private nextSeq: number;
@@ -96,7 +98,7 @@ export class RunRecorder implements RunSink {
     this.closeStep();
     const step = { type: 'tool_call' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...call };
     this.steps.push(step);
-    this.pending.push({ type: 'tool_call', runId: this.runId, stepId: step.id, index: step.index, ...call });
+    this.queue({ type: 'tool_call', runId: this.runId, stepId: step.id, index: step.index, ...call });
     return step.id;
   }
 
@@ -105,7 +107,7 @@ export class RunRecorder implements RunSink {
     this.closeStep();
     const step = { type: 'tool_result' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...result };
     this.steps.push(step);
-    this.pending.push({ type: 'tool_result', runId: this.runId, stepId: step.id, index: step.index, ...result });
+    this.queue({ type: 'tool_result', runId: this.runId, stepId: step.id, index: step.index, ...result });
   }
 
   /** Queues the terminal event; nothing more is recorded after it. */
@@ -117,7 +119,7 @@ export class RunRecorder implements RunSink {
     const index = this.steps.length;
     const tokenCount = ending.usage.completionTokens;
     if (ending.kind === 'done') {
-      this.pending.push({
+      this.queue({
         type: 'done',
         runId: this.runId,
         stepId,
@@ -129,7 +131,7 @@ export class RunRecorder implements RunSink {
         finishReason: ending.finishReason,
       });
     } else {
-      this.pending.push({
+      this.queue({
         type: 'error',
         runId: this.runId,
         stepId,
@@ -162,6 +164,7 @@ export class RunRecorder implements RunSink {
    * write succeeds, or nothing (the same events come back next tick).
    */
   drain(): { events: RunStreamEvent[]; final?: RunFinal } {
+    this.pendingSince = undefined;
     for (const event of this.pending) {
       const withSeq = { ...event, seq: this.nextSeq++ } as RunStreamEvent;
       this.inflight.push(withSeq);
@@ -183,6 +186,11 @@ export class RunRecorder implements RunSink {
     }
   }
 
+  private queue(event: PendingEvent): void {
+    this.pendingSince ??= Date.now();
+    this.pending.push(event);
+  }
+
   get hasWork(): boolean {
     return this.pending.length > 0 || this.inflight.length > 0;
   }
@@ -202,7 +210,7 @@ export class RunRecorder implements RunSink {
       last.delta += delta;
       return;
     }
-    this.pending.push({ type, runId: this.runId, stepId: step.id, index: step.index, delta, offset });
+    this.queue({ type, runId: this.runId, stepId: step.id, index: step.index, delta, offset });
   }
 }
 
