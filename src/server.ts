@@ -248,6 +248,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stopping ??= (async () => {
       ready = false;
       await services.executor.stop();
+      // Let subscribers receive the INTERRUPTED endings before their sockets close (bounded).
+      const drained = Date.now() + 1_000;
+      while (services.bus.listenerCount > 0 && Date.now() < drained) await new Promise((r) => setTimeout(r, 20));
       await services.bus.stop?.();
       await wsHandle.dispose();
       for (const socket of wsServer.clients) socket.terminate();

@@ -8,47 +8,17 @@
  * it saw is still stored as it saw it, and the assistant message holds the
  * flushed text. A graceful stop ends active runs INTERRUPTED at once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
-import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
+import { reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
 import { chat, eventually, FAKE_API_KEY, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { rowIdOf } from './helpers/rows.js';
+import { spawnServer } from './helpers/process.js';
 import { describeEachBackend, describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
-
-const ROOT = path.resolve(import.meta.dirname, '..');
-
-/** The server as a plain node process (no wrapper process, so SIGKILL hits the server itself). */
-function spawnServer(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /GraphiQL at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1]!, exited });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((r) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (${JSON.stringify(r)}) before it was ready:\n${output}`));
-    });
-  });
-}
 
 describePostgres('restart recovery [postgres]', () => {
   let fake: FakeLlm;
@@ -68,7 +38,6 @@ describePostgres('restart recovery [postgres]', () => {
 
   it('SIGKILL mid-run: the resuming subscriber gets INTERRUPTED at the next seq, nothing seen is lost', async () => {
     const started = await spawnServer({
-      PORT: '0',
       HOST: '127.0.0.1',
       AUTH_SECRET: TEST_SECRET,
       ...database.env,
@@ -82,13 +51,14 @@ describePostgres('restart recovery [postgres]', () => {
     child = started.child;
     const token = await mintToken(TEST_SECRET, { sub: 'crash-victim', name: 'Victim' });
     const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');
-    fake.enqueue(text(words, { delayMs: 50 }));
+    // A first iteration (a tool call) ends before the crash: its usage must survive it.
+    fake.enqueue(reply([{ toolCalls: [toolCall('current_time', {})] }], { usage: { prompt: 7, completion: 3 } }), text(words, { delayMs: 50 }));
 
     const sent = await fetch(started.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
-        query: 'mutation { sendMessage(input: { text: "tell me a long story" }) { run { id } conversation { id } } }',
+        query: 'mutation { sendMessage(input: { text: "tell me a long story", enabledTools: ["current_time"] }) { run { id } conversation { id } } }',
       }),
     }).then((r) => r.json() as Promise<any>);
     expect(sent.errors).toBeUndefined();
@@ -169,7 +139,10 @@ describePostgres('restart recovery [postgres]', () => {
     expect(words.startsWith(storedText)).toBe(true);
     expect(run.assistantMessage.text).toBe(storedText);
     expect(interrupted.partialMessageId).toBe(run.assistantMessage.id);
-    expect(interrupted.index).toBe(1);
+    // tool call 0, tool result 1, text 2, then the ending
+    expect(interrupted.index).toBe(3);
+    expect(run.usage).toEqual({ promptTokens: 7, completionTokens: 3, totalTokens: 10, reasoningTokens: null });
+    expect(run.iterations).toBe(2);
 
     // And the conversation takes the next message.
     fake.enqueue(text('Back again.'));
@@ -223,6 +196,8 @@ describeEachBackend('graceful shutdown mid-run', (backend) => {
     await first.stop();
     await eventually(() => fake.open === 0, 5_000);
     expect(seen.map((s) => s.seq)).toEqual(seen.map((_, i) => i + 1));
+    // The subscriber still connected at shutdown received the ending before its socket closed.
+    expect(seen.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED' });
 
     restarted = await startChatServer(fake, { database });
     const run = await readRun(restarted, token, sent.runId);

@@ -5,6 +5,7 @@
  */
 import OpenAI from 'openai';
 import type { RunErrorCode } from '../../entities/index.js';
+import { HEADERS_TIMEOUT_HEADER } from './openai-client.js';
 
 /** No bytes from the provider for too long. */
 export class StallError extends Error {
@@ -35,6 +36,9 @@ export function toRunFailure(error: unknown): RunFailure {
   }
   if (error instanceof OpenAI.APIConnectionError) {
     return { code: 'PROVIDER_ERROR', message: 'Could not reach the provider.' };
+  }
+  if (error instanceof OpenAI.APIError && error.headers?.get(HEADERS_TIMEOUT_HEADER)) {
+    return { code: 'TIMEOUT', message: 'The provider did not answer in time.' };
   }
   if (error instanceof OpenAI.APIError) {
     const status = error.status;

@@ -3,7 +3,9 @@
  * is decrypted here, at the moment of use, and never leaves this module.
  * The SDK's own retries are the only ones (429 and 5xx, before the first
  * byte); a `retry-after` longer than we are willing to wait turns retrying
- * off for that response instead of parking the run.
+ * off for that response instead of parking the run. A provider that sends
+ * no headers within the timeout is not retried either: the SDK would retry a
+ * hang like a 5xx, and each attempt would cost the whole timeout again.
  */
 import OpenAI from 'openai';
 import type { Provider } from '../../entities/index.js';
@@ -11,9 +13,14 @@ import type { SecretBox } from '../secrets/secret-box.js';
 
 export interface ClientOptions {
   maxRetries: number;
-  /** How long to wait for a response's headers (the SDK's own timeout, retried). */
+  /** How long one attempt may wait for the response's headers (not retried). */
   timeoutMs: number;
 }
+
+/** Marks the synthetic answer to a request whose headers never came. */
+export const HEADERS_TIMEOUT_HEADER = 'x-chat-run-headers-timeout';
+
+class HeadersTimeout extends Error {}
 
 /** Longest `retry-after` the SDK may honour before retrying. */
 export const MAX_RETRY_AFTER_MS = 20_000;
@@ -55,18 +62,42 @@ export function splitSseEvents(body: ReadableStream<Uint8Array>): ReadableStream
   );
 }
 
-/** `fetch` that tells the SDK not to retry when the wait asked for is too long. */
-const boundedRetryFetch: typeof fetch = async (input, init) => {
-  const response = await fetch(input, init);
-  if (response.ok && response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
-    return new Response(splitSseEvents(response.body), { status: response.status, statusText: response.statusText, headers: response.headers });
-  }
-  const wait = response.ok ? undefined : retryAfterMs(response.headers);
-  if (wait === undefined || wait <= MAX_RETRY_AFTER_MS) return response;
-  const headers = new Headers(response.headers);
-  headers.set('x-should-retry', 'false');
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-};
+/**
+ * The provider `fetch`: bounds the wait for headers (answering a synthetic,
+ * marked, non-retryable 504 when it runs out), tells the SDK not to retry
+ * when the wait asked for is too long, and splits event streams per event.
+ */
+function providerFetch(headersTimeoutMs: number): typeof fetch {
+  return async (input, init) => {
+    const controller = new AbortController();
+    const outer = init?.signal;
+    if (outer?.aborted) controller.abort(outer.reason);
+    outer?.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+    const timer = setTimeout(() => controller.abort(new HeadersTimeout()), headersTimeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(input, { ...init, signal: controller.signal });
+    } catch (error) {
+      if (controller.signal.reason instanceof HeadersTimeout && !outer?.aborted) {
+        return new Response(JSON.stringify({ error: { message: 'The provider sent no response in time.', type: 'timeout' } }), {
+          status: 504,
+          headers: { 'content-type': 'application/json', 'x-should-retry': 'false', [HEADERS_TIMEOUT_HEADER]: '1' },
+        });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (response.ok && response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
+      return new Response(splitSseEvents(response.body), { status: response.status, statusText: response.statusText, headers: response.headers });
+    }
+    const wait = response.ok ? undefined : retryAfterMs(response.headers);
+    if (wait === undefined || wait <= MAX_RETRY_AFTER_MS) return response;
+    const headers = new Headers(response.headers);
+    headers.set('x-should-retry', 'false');
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
 
 export function createOpenAIClient(provider: Provider, secrets: SecretBox, options: ClientOptions): OpenAI {
   return new OpenAI({
@@ -74,7 +105,9 @@ export function createOpenAIClient(provider: Provider, secrets: SecretBox, optio
     // The SDK insists on a key; local endpoints (Ollama, vLLM) ignore it.
     apiKey: provider.apiKeyCiphertext ? secrets.decrypt(provider.apiKeyCiphertext) : 'none',
     maxRetries: options.maxRetries,
-    timeout: options.timeoutMs,
-    fetch: boundedRetryFetch,
+    // The wait for headers is bounded per attempt in providerFetch; the SDK's own timeout (which
+    // it would retry) only backs that up.
+    timeout: Math.max(options.timeoutMs * 4, 600_000),
+    fetch: providerFetch(options.timeoutMs),
   });
 }

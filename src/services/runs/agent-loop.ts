@@ -33,8 +33,8 @@ export interface AgentLoopInput {
   sink: RunSink;
   signal: AbortSignal;
   maxIterations: number;
-  /** Called before each LLM call with its 1-based number. */
-  onIteration?: (iteration: number) => void;
+  /** Called before each LLM call with its 1-based number and the usage of the calls before it. */
+  onIteration?: (iteration: number, usageSoFar: StoredUsage) => void;
 }
 
 function addUsage(total: StoredUsage, usage: CompletionUsage | null): StoredUsage {
@@ -66,7 +66,7 @@ export async function runAgentLoop(input: AgentLoopInput): Promise<RunEnding> {
 
   for (let iteration = 1; iteration <= input.maxIterations; iteration++) {
     if (input.signal.aborted) return cancelled(iteration - 1);
-    input.onIteration?.(iteration);
+    input.onIteration?.(iteration, usage);
     input.sink.closeStep();
     let text = '';
     let end: Extract<ChatStreamEvent, { type: 'end' }> | undefined;

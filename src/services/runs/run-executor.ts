@@ -195,9 +195,10 @@ export class RunExecutor {
       sink: recorder,
       signal,
       maxIterations: this.options.maxIterations,
-      onIteration: (iteration) => {
+      // Kept as the run goes, so a run ended by the sweep after a crash keeps what it used.
+      onIteration: (iteration, usageSoFar) => {
         this.dataSource
-          .query(`UPDATE runs SET iterations = $2 WHERE id = $1`, [run.id, iteration])
+          .query(`UPDATE runs SET iterations = $2, usage = $3::jsonb WHERE id = $1`, [run.id, iteration, JSON.stringify(usageSoFar)])
           .catch((error: unknown) => log.warn({ err: error }, 'could not record the iteration'));
       },
     });
