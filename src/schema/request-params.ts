@@ -1,0 +1,25 @@
+/**
+ * Malformed request parameters are the client's error. Yoga's GET and
+ * form-urlencoded parsers `JSON.parse` the `variables` and `extensions`
+ * parameters without catching, so `?variables=notjson` surfaced as a masked
+ * INTERNAL_SERVER_ERROR; it is a 400 BAD_REQUEST, as an invalid JSON body is.
+ */
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
+
+export function requestParamsPlugin(): Plugin {
+  return {
+    onRequestParse({ requestParser, setRequestParser }) {
+      if (!requestParser) return;
+      setRequestParser(async (request) => {
+        try {
+          return await requestParser(request);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw createGraphQLError(`Request parameters are not valid JSON: ${error.message}`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      });
+    },
+  };
+}
