@@ -16,14 +16,14 @@
  *
  *   npx tsx examples/apollo-chat.ts "What is 6*7?"   (CHAT_URL, CHAT_TOKEN)
  */
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
+import { ApolloClient, ApolloLink, CombinedGraphQLErrors, HttpLink, InMemoryCache } from '@apollo/client';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { isSubscriptionOperation } from '@apollo/client/utilities';
 import { createClient } from 'graphql-ws';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { ChatStepsDocument, SendMessageDocument } from './generated/graphql.js';
-import { StepLog, type StepEvent } from './steps.js';
+import { resumable, StepLog, type StepEvent } from './steps.js';
 
 export interface ExampleOptions {
   /** HTTP endpoint, e.g. http://127.0.0.1:4000/graphql */
@@ -103,14 +103,19 @@ export async function runApolloExample(options: ExampleOptions): Promise<Example
       if (subscribedAfter.length > MAX_RESUBSCRIBES) throw new Error('gave up resubscribing');
       const after = log.lastSeq;
       subscribedAfter.push(after);
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         const subscription = client
           .subscribe({ query: ChatStepsDocument, variables: { runId, after }, fetchPolicy: 'no-cache' })
           .subscribe({
             next: (result) => {
               const step = result.data?.chatSteps;
               if (step && log.add(step)) options.onStep?.(step, runId);
-              if (result.error && !step) subscription.unsubscribe(), resolve();
+              if (result.error && !step) {
+                subscription.unsubscribe();
+                // NOT_FOUND and the like will not heal; SUBSCRIBER_TOO_SLOW and network errors resume.
+                if (CombinedGraphQLErrors.is(result.error) && !resumable(result.error.errors)) reject(result.error);
+                else resolve();
+              }
             },
             // A failed subscription (socket gone, retries exhausted) or its end: the loop
             // resubscribes from the newest seq unless the run has ended.

@@ -54,3 +54,12 @@ export class StepLog {
       .join('\n\n');
   }
 }
+
+/**
+ * Whether a subscription that ended with these GraphQL errors is worth
+ * resuming: SUBSCRIBER_TOO_SLOW says where to resume (`after`); anything else
+ * (NOT_FOUND, UNAUTHENTICATED, ...) will not heal by resubscribing.
+ */
+export function resumable(errors: readonly { extensions?: Record<string, unknown> }[]): boolean {
+  return errors.every((error) => error.extensions?.code === 'SUBSCRIBER_TOO_SLOW');
+}

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { MAX_RESUBSCRIBES, retryWait, toWsUrl } from './apollo-chat.js';
 import { ChatStepsDocument, SendMessageDocument, type ChatStepsSubscription, type SendMessageMutation } from './generated/graphql.js';
-import { StepLog, type StepEvent } from './steps.js';
+import { resumable, StepLog, type StepEvent } from './steps.js';
 
 export interface TerminalChatOptions {
   url: string;
@@ -126,14 +126,14 @@ export async function runTerminalChat(options: TerminalChatOptions) {
           variables: { runId: run.id, after: log.lastSeq },
         })) {
           // A GraphQL error (NOT_FOUND, SUBSCRIBER_TOO_SLOW, ...) ends this subscription.
-          if (result.errors) refused = result.errors.map((e) => e.message).join('; ');
+          if (result.errors && !resumable(result.errors)) refused = result.errors.map((e) => e.message).join('; ');
           const step = result.data?.chatSteps;
           if (step && log.add(step)) render(step);
         }
       } catch {
         // The socket failed and graphql-ws gave up retrying: resubscribe from the newest seq.
       }
-      if (refused && !log.end && log.events.length === 0) throw new Error(refused);
+      if (refused && !log.end) throw new Error(refused);
     }
   } finally {
     await ws.dispose();

@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { MAX_RESUBSCRIBES, retryWait, toWsUrl, type ExampleOptions, type ExampleResult } from './apollo-chat.js';
 import { ChatStepsDocument, SendMessageDocument } from './generated/graphql.js';
-import { StepLog } from './steps.js';
+import { resumable, StepLog } from './steps.js';
 
 export function createUrqlClient(options: Pick<ExampleOptions, 'url' | 'wsUrl' | 'token' | 'retryAttempts'>) {
   const authorization = options.token ? `Bearer ${options.token}` : undefined;
@@ -64,6 +64,7 @@ export async function runUrqlExample(options: ExampleOptions): Promise<ExampleRe
       subscribedAfter.push(after);
       // The source ends when the server completes the subscription, or with an
       // error result when it fails: either way the loop decides what is next.
+      let refused: Error | undefined;
       await new Promise<void>((resolve) => {
         pipe(
           client.subscription(ChatStepsDocument, { runId, after }),
@@ -71,9 +72,13 @@ export async function runUrqlExample(options: ExampleOptions): Promise<ExampleRe
           subscribe((result) => {
             const step = result.data?.chatSteps;
             if (step && log.add(step)) options.onStep?.(step, runId);
+            // NOT_FOUND and the like will not heal; SUBSCRIBER_TOO_SLOW and network errors resume.
+            const errors = result.error?.graphQLErrors ?? [];
+            if (errors.length > 0 && !resumable(errors)) refused = result.error;
           }),
         );
       });
+      if (refused && !log.end) throw refused;
     }
     return {
       runId,
