@@ -97,6 +97,8 @@ export function apiKeyHint(key: string): string | null {
 }
 
 export class ProviderService {
+  /** The configuration-managed rows, read once after syncManaged. */
+  private managed?: Provider[];
   private readonly modelsCache = new Map<string, { version: number; at: number; models: Promise<string[]> }>();
 
   constructor(
@@ -179,9 +181,12 @@ export class ProviderService {
 
   /** The provider a conversation without one uses: the configured default, else the demo model. */
   async defaultProvider(manager?: EntityManager): Promise<Provider> {
-    const repo = manager ? manager.getRepository(Provider) : this.repo;
-    const managed = await repo.findBy({ managedBy: In(['default', 'demo']) });
-    const chosen = managed.find((p) => p.managedBy === 'default') ?? managed.find((p) => p.managedBy === 'demo');
+    // The managed rows change only when an instance starts (syncManaged): read them once then.
+    if (!this.managed) {
+      const repo = manager ? manager.getRepository(Provider) : this.repo;
+      this.managed = await repo.findBy({ managedBy: In(['default', 'demo']) });
+    }
+    const chosen = this.managed.find((p) => p.managedBy === 'default') ?? this.managed.find((p) => p.managedBy === 'demo');
     if (!chosen) throw new NoProviderError();
     return chosen;
   }
@@ -249,6 +254,7 @@ export class ProviderService {
       }
     });
     this.modelsCache.clear();
+    this.managed = undefined;
   }
 
   private keyColumns(apiKey: string | null): Pick<Provider, 'apiKeyCiphertext' | 'apiKeyHint'> {

@@ -1,8 +1,8 @@
 /**
  * The database side of run events. One tick of the flusher is one
- * statement for the events of every active run (and their runs' last_seq),
- * plus, for runs that end in that tick, their final row and message in the
- * same transaction: a client that sees a terminal event can rely on both.
+ * statement: the events of every active run, their runs' last_seq, and for
+ * runs that end in that tick their final row, message and conversation, all
+ * atomic, so a client that sees a terminal event can rely on all of them.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RunEventType, StoredStep } from '../../entities/index.js';
@@ -14,17 +14,15 @@ type EventRow = Parameters<typeof fromRow>[0];
 export class RunEventStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Writes a tick's events and endings atomically. */
+  /** Writes a tick's events and endings in one statement (atomic). */
   async writeTick(events: RunStreamEvent[], finals: RunFinal[]): Promise<void> {
-    if (events.length === 0 && finals.length === 0) return;
-    if (finals.length === 0) await this.writeWith(this.dataSource, events, finals);
-    else await this.dataSource.transaction((manager) => this.writeWith(manager, events, finals));
+    await this.writeWith(this.dataSource, events, finals);
   }
 
-  /** The same writes inside a caller's transaction (the sweep's). */
+  /** The same write on a caller's connection (the sweep's transaction). Every final's terminal event is among `events`. */
   async writeWith(manager: EntityManager | DataSource, events: RunStreamEvent[], finals: RunFinal[]): Promise<void> {
-    if (events.length > 0) await insertEvents(manager, events);
-    for (const final of finals) await writeFinal(manager, final);
+    if (events.length === 0) return;
+    await manager.query(TICK_SQL, [JSON.stringify(events.map(toRow)), JSON.stringify(finals.map(finalRow))]);
   }
 
   /** Events with seq > after, oldest first, at most `limit`. */
@@ -106,38 +104,65 @@ export function foldInto(steps: StoredStep[], event: RunStreamEvent): void {
   }
 }
 
-async function insertEvents(manager: EntityManager | DataSource, events: RunStreamEvent[]): Promise<void> {
-  // One JSON parameter carries every row: the same statement on pg and PGlite, whatever the count.
-  await manager.query(
-    `WITH inserted AS (
-       INSERT INTO run_events (run_id, seq, type, step_id, step_index, payload)
-       SELECT run_id, seq, type, step_id, step_index, payload
-       FROM jsonb_to_recordset($1::jsonb) AS e(run_id uuid, seq int, type text, step_id uuid, step_index int, payload jsonb)
-       RETURNING run_id, seq
-     )
-     UPDATE runs SET last_seq = newest.seq
-     FROM (SELECT run_id, max(seq) AS seq FROM inserted GROUP BY run_id) AS newest
-     WHERE runs.id = newest.run_id AND runs.last_seq < newest.seq`,
-    [JSON.stringify(events.map(toRow))],
-  );
+function finalRow(final: RunFinal) {
+  return {
+    run_id: final.runId,
+    conversation_id: final.conversationId,
+    assistant_message_id: final.assistantMessageId,
+    remove_message: final.removeMessage,
+    status: final.status,
+    error_code: final.errorCode,
+    error_message: final.errorMessage,
+    usage: final.usage,
+    iterations: final.iterations,
+    text: final.text,
+    steps: final.steps,
+    token_count: final.tokenCount,
+  };
 }
 
-async function writeFinal(manager: EntityManager | DataSource, final: RunFinal): Promise<void> {
-  await manager.query(
-    `UPDATE runs SET status = $2, error_code = $3, error_message = $4, usage = $5::jsonb, iterations = $6,
-       finished_at = clock_timestamp(), assistant_message_id = CASE WHEN $7 THEN NULL ELSE assistant_message_id END
-     WHERE id = $1`,
-    [final.runId, final.status, final.errorCode, final.errorMessage, JSON.stringify(final.usage), final.iterations, final.removeMessage],
-  );
-  if (final.removeMessage) {
-    await manager.query(`DELETE FROM messages WHERE id = $1`, [final.assistantMessageId]);
-  } else {
-    await manager.query(
-      `UPDATE messages SET text = $2, steps = $3::jsonb, token_count = $4, usage = $5::jsonb WHERE id = $1`,
-      [final.assistantMessageId, final.text, JSON.stringify(final.steps), final.tokenCount, JSON.stringify(final.usage)],
-    );
-  }
-  await manager.query(`UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1`, [final.conversationId]);
-}
+// Two JSON parameters carry every row: the same statement on pg and PGlite, whatever the count.
+// Each table is touched by one sub-statement only (a row may not be changed twice in one statement).
+const TICK_SQL = `
+  WITH inserted AS (
+    INSERT INTO run_events (run_id, seq, type, step_id, step_index, payload)
+    SELECT run_id, seq, type, step_id, step_index, payload
+    FROM jsonb_to_recordset($1::jsonb) AS e(run_id uuid, seq int, type text, step_id uuid, step_index int, payload jsonb)
+    RETURNING run_id, seq
+  ),
+  newest AS (SELECT run_id, max(seq) AS seq FROM inserted GROUP BY run_id),
+  finals AS (
+    SELECT * FROM jsonb_to_recordset($2::jsonb) AS f(
+      run_id uuid, conversation_id uuid, assistant_message_id uuid, remove_message boolean, status text,
+      error_code text, error_message text, usage jsonb, iterations int, text text, steps jsonb, token_count int)
+  ),
+  runs_written AS (
+    UPDATE runs SET
+      last_seq = GREATEST(runs.last_seq, newest.seq),
+      status = COALESCE(finals.status, runs.status),
+      error_code = CASE WHEN finals.run_id IS NULL THEN runs.error_code ELSE finals.error_code END,
+      error_message = CASE WHEN finals.run_id IS NULL THEN runs.error_message ELSE finals.error_message END,
+      usage = COALESCE(finals.usage, runs.usage),
+      iterations = COALESCE(finals.iterations, runs.iterations),
+      finished_at = CASE WHEN finals.run_id IS NULL THEN runs.finished_at ELSE clock_timestamp() END,
+      assistant_message_id = CASE WHEN finals.remove_message THEN NULL ELSE runs.assistant_message_id END
+    FROM newest LEFT JOIN finals ON finals.run_id = newest.run_id
+    WHERE runs.id = newest.run_id
+    RETURNING runs.id
+  ),
+  messages_written AS (
+    UPDATE messages SET text = finals.text, steps = finals.steps, token_count = finals.token_count, usage = finals.usage
+    FROM finals WHERE messages.id = finals.assistant_message_id AND NOT finals.remove_message
+    RETURNING messages.id
+  ),
+  messages_removed AS (
+    DELETE FROM messages USING finals WHERE messages.id = finals.assistant_message_id AND finals.remove_message
+    RETURNING messages.id
+  ),
+  conversations_touched AS (
+    UPDATE conversations SET updated_at = clock_timestamp() FROM finals WHERE conversations.id = finals.conversation_id
+    RETURNING conversations.id
+  )
+  SELECT (SELECT count(*) FROM runs_written) AS runs`;
 
 export type { RunEventType };

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
-import { Conversation, Message, Provider, Run, User } from '../../entities/index.js';
+import { Message, Provider, Run, type Conversation } from '../../entities/index.js';
 import { streamChat } from '../llm/chat-stream.js';
 import { createOpenAIClient } from '../llm/openai-client.js';
 import type { Metrics } from '../metrics.js';
@@ -35,6 +35,14 @@ export interface RunExecutorOptions {
   llmMaxRetries: number;
   stallTimeoutMs: number;
   runLeaseMs: number;
+}
+
+/** The rows sendMessage wrote or read for a run, handed over so the run does not read them again. */
+export interface RunSeed {
+  conversation: Conversation;
+  userMessage: Message;
+  /** Whose tools run (permission level as of the send). */
+  user: { id: string; username: string; permissionLevel: number };
 }
 
 interface ActiveRun {
@@ -92,14 +100,14 @@ export class RunExecutor {
     return this.slots.queued;
   }
 
-  /** Starts a stored QUEUED run in the background. */
-  start(runId: string): void {
+  /** Starts a stored QUEUED run in the background, with the rows sendMessage already holds. */
+  start(run: Run, seed: RunSeed): void {
     const controller = new AbortController();
     const entry: ActiveRun = { controller, done: Promise.resolve() };
-    entry.done = this.execute(runId, entry)
-      .catch((error: unknown) => this.log.error({ err: error, runId }, 'run failed unexpectedly'))
-      .finally(() => this.active.delete(runId));
-    this.active.set(runId, entry);
+    entry.done = this.execute(run, seed, entry)
+      .catch((error: unknown) => this.log.error({ err: error, runId: run.id }, 'run failed unexpectedly'))
+      .finally(() => this.active.delete(run.id));
+    this.active.set(run.id, entry);
   }
 
   /** Aborts a run executing here; resolves once its terminal event is durable. */
@@ -122,10 +130,9 @@ export class RunExecutor {
     await this.flusher.stop();
   }
 
-  private async execute(runId: string, entry: ActiveRun): Promise<void> {
+  private async execute(run: Run, seed: RunSeed, entry: ActiveRun): Promise<void> {
     const started = Date.now();
-    const run = await this.dataSource.getRepository(Run).findOneByOrFail({ id: runId });
-    const log = this.log.child({ runId, userId: run.userId, conversationId: run.conversationId });
+    const log = this.log.child({ runId: run.id, userId: run.userId, conversationId: run.conversationId });
     const recorder = new RunRecorder(run.id, run.conversationId, run.assistantMessageId!, run.lastSeq);
     entry.recorder = recorder;
     this.flusher.add(recorder);
@@ -138,7 +145,7 @@ export class RunExecutor {
     } else {
       this.metrics?.runStarted();
       try {
-        ending = await this.loop(run, recorder, signal, log);
+        ending = await this.loop(run, seed, recorder, signal, log);
       } catch (error) {
         log.error({ err: error }, 'run could not execute');
         ending = { kind: 'error', code: 'INTERNAL', message: 'The server failed to run this request.', usage: EMPTY_USAGE, iterations: 0 };
@@ -158,9 +165,8 @@ export class RunExecutor {
   }
 
   /** The agent loop over the run's plan: its history, provider and tools. */
-  private async loop(run: Run, recorder: RunRecorder, signal: AbortSignal, log: Logger): Promise<RunEnding> {
-    const plan = await this.plan(run);
-    await this.dataSource.query(`UPDATE runs SET status = 'RUNNING' WHERE id = $1 AND status = 'QUEUED'`, [run.id]);
+  private async loop(run: Run, seed: RunSeed, recorder: RunRecorder, signal: AbortSignal, log: Logger): Promise<RunEnding> {
+    const plan = await this.plan(run, seed);
     const client = createOpenAIClient(plan.provider, this.secrets, {
       maxRetries: this.options.llmMaxRetries,
       timeoutMs: this.options.stallTimeoutMs,
@@ -196,23 +202,25 @@ export class RunExecutor {
       signal,
       maxIterations: this.options.maxIterations,
       // Kept as the run goes, so a run ended by the sweep after a crash keeps what it used.
+      // The first one also marks the run RUNNING.
       onIteration: (iteration, usageSoFar) => {
         this.dataSource
-          .query(`UPDATE runs SET iterations = $2, usage = $3::jsonb WHERE id = $1`, [run.id, iteration, JSON.stringify(usageSoFar)])
+          .query(
+            `UPDATE runs SET iterations = $2, usage = $3::jsonb, status = CASE WHEN status = 'QUEUED' THEN 'RUNNING' ELSE status END
+             WHERE id = $1`,
+            [run.id, iteration, JSON.stringify(usageSoFar)],
+          )
           .catch((error: unknown) => log.warn({ err: error }, 'could not record the iteration'));
       },
     });
   }
 
-  /** Everything a run needs, read once at its start. */
-  private async plan(run: Run) {
+  /** Everything a run needs beyond what sendMessage handed over: its provider and the history. */
+  private async plan(run: Run, { conversation, userMessage, user }: RunSeed) {
     const manager = this.dataSource.manager;
-    const conversation = await manager.findOneByOrFail(Conversation, { id: run.conversationId });
-    const user = await manager.findOneByOrFail(User, { id: run.userId });
     const provider =
       (conversation.providerId ? await manager.findOneBy(Provider, { id: conversation.providerId }) : null) ??
       (await this.providers.defaultProvider());
-    const userMessage = await manager.findOneByOrFail(Message, { id: run.userMessageId });
     const earlier = await manager
       .getRepository(Message)
       .createQueryBuilder('m')

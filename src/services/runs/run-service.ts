@@ -4,6 +4,7 @@
  * in the background; cancelRun stops it and returns it once it has stopped;
  * chatSteps follows its events. Every call is scoped to the viewer.
  */
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Conversation, Message, Run } from '../../entities/index.js';
@@ -135,15 +136,13 @@ export class RunService {
             manager.getRepository(Conversation).create({ userId: viewer.id, title: titleFrom(values.text) }),
           );
       if (!conversation.providerId) await this.providers.defaultProvider(manager);
-      const busy = await manager.query(
-        `SELECT 1 FROM runs WHERE conversation_id = $1 AND status IN ('QUEUED', 'RUNNING') LIMIT 1`,
-        [conversation.id],
+      // One read for both refusals: this conversation busy, or too many active runs for the user.
+      const [{ busy, active }] = await manager.query(
+        `SELECT count(*) FILTER (WHERE conversation_id = $2)::int AS busy, count(*)::int AS active
+         FROM runs WHERE user_id = $1 AND status IN ('QUEUED', 'RUNNING')`,
+        [viewer.id, conversation.id],
       );
-      if (busy.length > 0) throw new ConversationBusyError();
-      const [{ active }] = await manager.query(
-        `SELECT count(*)::int AS active FROM runs WHERE user_id = $1 AND status IN ('QUEUED', 'RUNNING')`,
-        [viewer.id],
-      );
+      if (busy > 0) throw new ConversationBusyError();
       if (active >= this.options.activeRunsPerUser) {
         throw new RateLimitedError(
           `At most ${this.options.activeRunsPerUser} runs may be active at once; wait for one to end.`,
@@ -152,52 +151,104 @@ export class RunService {
       }
       // Counted only for sends that would start a run (a refused or repeated send is free).
       this.limiter.take(viewer.id);
-
-      const messages = manager.getRepository(Message);
-      const userMessage = await messages.save(
-        messages.create({ conversationId: conversation.id, userId: viewer.id, role: 'user', text: values.text, steps: [] }),
-      );
-      const runs = manager.getRepository(Run);
-      let run: Run;
-      try {
-        run = await runs.save(
-          runs.create({
-            conversationId: conversation.id,
-            userId: viewer.id,
-            userMessageId: userMessage.id,
-            status: 'QUEUED',
-            enabledTools,
-            thinkingEnabled: values.thinkingEnabled ?? conversation.thinkingEnabled,
-            clientMutationId: values.clientMutationId ?? null,
-            ownerInstance: this.executor.instanceId,
-            heartbeatAt: new Date(),
-          }),
-        );
-      } catch (error) {
-        // The partial unique index: another message started a run in the meantime.
-        if (isActiveRunViolation(error)) throw new ConversationBusyError();
-        throw error;
-      }
-      const assistant = await messages.save(
-        messages.create({ conversationId: conversation.id, userId: viewer.id, runId: run.id, role: 'assistant', text: '', steps: [] }),
-      );
-      await manager.query(`UPDATE runs SET assistant_message_id = $2 WHERE id = $1`, [run.id, assistant.id]);
-      await manager.query(`UPDATE messages SET run_id = $2 WHERE id = $1`, [userMessage.id, run.id]);
-      await manager.query(`UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1`, [conversation.id]);
-      return {
-        run: await runs.findOneByOrFail({ id: run.id }),
-        conversation: await manager.getRepository(Conversation).findOneByOrFail({ id: conversation.id }),
-        userMessage: await messages.findOneByOrFail({ id: userMessage.id }),
+      const turn = await this.insertTurn(manager, viewer, conversation, {
+        text: values.text,
+        enabledTools,
+        thinkingEnabled: values.thinkingEnabled ?? conversation.thinkingEnabled,
         clientMutationId: values.clientMutationId ?? null,
-        started: true,
-      };
+        touchConversation: Boolean(values.conversationId),
+      });
+      return { ...turn, conversation, clientMutationId: values.clientMutationId ?? null, started: true };
     }).catch((error: unknown) => {
       if (isActiveRunViolation(error)) throw new ConversationBusyError();
       throw error;
     });
-    if (result.started) this.executor.start(result.run.id);
+    if (result.started) {
+      this.executor.start(result.run, { conversation: result.conversation, userMessage: result.userMessage, user: viewer });
+    }
     const { started: _started, ...payload } = result;
     return payload;
+  }
+
+  /**
+   * Writes the user message, the assistant message and the run: two
+   * statements (the keys between them are checked at commit), plus the
+   * conversation's updatedAt. Throws CONVERSATION_BUSY when the partial
+   * unique index finds another active run.
+   */
+  private async insertTurn(
+    manager: EntityManager,
+    viewer: Viewer,
+    conversation: Conversation,
+    turn: { text: string; enabledTools: string[]; thinkingEnabled: boolean; clientMutationId: string | null; touchConversation: boolean },
+  ): Promise<{ run: Run; userMessage: Message }> {
+    const runId = randomUUID();
+    const userMessageId = randomUUID();
+    const assistantMessageId = randomUUID();
+    // One INSERT, rows in order: the user message takes the smaller position.
+    const inserted: { id: string; position: string; created_at: Date }[] = await manager.query(
+      `INSERT INTO messages (id, conversation_id, user_id, run_id, role, text)
+       VALUES ($1, $3, $4, $5, 'user', $6), ($2, $3, $4, $5, 'assistant', '')
+       RETURNING id, position, created_at`,
+      [userMessageId, assistantMessageId, conversation.id, viewer.id, runId, turn.text],
+    );
+    let startedAt: Date;
+    try {
+      [{ started_at: startedAt }] = await manager.query(
+        `INSERT INTO runs (id, conversation_id, user_id, user_message_id, assistant_message_id, status, enabled_tools,
+           thinking_enabled, client_mutation_id, owner_instance, heartbeat_at)
+         VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6::jsonb, $7, $8, $9, clock_timestamp())
+         RETURNING started_at`,
+        [runId, conversation.id, viewer.id, userMessageId, assistantMessageId, JSON.stringify(turn.enabledTools),
+          turn.thinkingEnabled, turn.clientMutationId, this.executor.instanceId],
+      );
+    } catch (error) {
+      // The partial unique index: another message started a run in the meantime.
+      if (isActiveRunViolation(error)) throw new ConversationBusyError();
+      throw error;
+    }
+    if (turn.touchConversation) {
+      const [{ updated_at }] = await manager.query(
+        `UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1 RETURNING updated_at`,
+        [conversation.id],
+      );
+      conversation.updatedAt = updated_at;
+    }
+    const userRow = inserted.find((row) => row.id === userMessageId)!;
+    const userMessage = Object.assign(new Message(), {
+      id: userMessageId,
+      position: userRow.position,
+      conversationId: conversation.id,
+      userId: viewer.id,
+      runId,
+      role: 'user' as const,
+      text: turn.text,
+      steps: [],
+      tokenCount: null,
+      usage: null,
+      createdAt: userRow.created_at,
+    });
+    const run = Object.assign(new Run(), {
+      id: runId,
+      conversationId: conversation.id,
+      userId: viewer.id,
+      userMessageId,
+      assistantMessageId,
+      status: 'QUEUED' as const,
+      iterations: 0,
+      usage: null,
+      errorCode: null,
+      errorMessage: null,
+      lastSeq: 0,
+      enabledTools: turn.enabledTools,
+      thinkingEnabled: turn.thinkingEnabled,
+      clientMutationId: turn.clientMutationId,
+      ownerInstance: this.executor.instanceId,
+      heartbeatAt: startedAt,
+      startedAt,
+      finishedAt: null,
+    });
+    return { run, userMessage };
   }
 
   private async previousSend(manager: EntityManager, viewer: Viewer, clientMutationId: string) {
