@@ -28,6 +28,7 @@ import { UnauthenticatedError } from './services/errors.js';
 import { createServices, type Services } from './services/index.js';
 import { loadOrCreateKeyFile, openSecretBox } from './services/secrets/encryption-key.js';
 import type { Viewer } from './services/users/viewer.js';
+import { webPage } from './web-page.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -122,6 +123,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
   });
 
+  const servePage = webPage();
   const server = http.createServer((req, res) => {
     if (req.url === '/health' || req.url?.startsWith('/health?')) {
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
@@ -133,11 +135,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return;
     }
     if (config.demoModel && handleDemoRequest(req, res)) return;
-    if (req.url === '/' && req.method === 'GET') {
-      res.writeHead(302, { location: '/graphql' });
-      res.end();
-      return;
-    }
+    if (servePage(req, res)) return;
     void yoga(req, res);
   });
 

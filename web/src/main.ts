@@ -1,0 +1,370 @@
+/**
+ * The chat page: pick a provider and model, open or start a conversation,
+ * send a message (with tools), watch the answer stream in, stop it. The open
+ * conversation's id is kept in the URL hash (`#c=<id>`), so a reload opens
+ * it again and, when a run is still active, draws its partial answer
+ * (`activeRun.assistantMessage.steps`) and resumes `chatSteps` after
+ * `activeRun.lastSeq`, dropping any event it already has.
+ */
+import './style.css';
+import { gql, GraphQLRequestError, subscribe, token } from './api.js';
+import { AnswerView, h, isTerminal, STEP_FIELDS, type RunSummary, type Step } from './steps.js';
+
+interface Provider {
+  id: string;
+  name: string;
+  defaultModel: string;
+  models: string[];
+}
+interface Conversation {
+  id: string;
+  title: string | null;
+  model: string | null;
+  thinkingEnabled: boolean;
+  provider: { id: string } | null;
+  activeRun: { id: string; status: string; lastSeq: number; assistantMessage: { steps: Step[] } | null } | null;
+  messages: { edges: { node: StoredMessage }[] };
+}
+interface StoredMessage {
+  id: string;
+  role: 'USER' | 'ASSISTANT';
+  text: string;
+  tokenCount: number | null;
+  steps: Step[];
+  run: (RunSummary & { id: string }) | null;
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const ui = {
+  provider: $<HTMLSelectElement>('provider'),
+  model: $<HTMLSelectElement>('model'),
+  tokenForm: $<HTMLFormElement>('token-form'),
+  token: $<HTMLInputElement>('token'),
+  viewer: $<HTMLSpanElement>('viewer'),
+  newChat: $<HTMLButtonElement>('new-chat'),
+  conversations: $<HTMLUListElement>('conversations'),
+  title: $<HTMLHeadingElement>('title'),
+  notice: $<HTMLDivElement>('notice'),
+  messages: $<HTMLElement>('messages'),
+  composer: $<HTMLFormElement>('composer'),
+  input: $<HTMLTextAreaElement>('input'),
+  tools: $<HTMLDivElement>('tools'),
+  thinking: $<HTMLInputElement>('thinking'),
+  send: $<HTMLButtonElement>('send'),
+  stop: $<HTMLButtonElement>('stop'),
+};
+
+let providers: Provider[] = [];
+/** The open conversation (null: a new one is created on send). */
+let conversationId: string | null = null;
+/** The user changed provider or model since the conversation was opened. */
+let settingsChanged = false;
+/** The run being followed, its view and how to stop following it. */
+let live: { runId: string; view: AnswerView; unsubscribe: () => void } | null = null;
+
+const CHAT_STEPS = `subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { ${STEP_FIELDS} } }`;
+
+function notify(message: string) {
+  ui.notice.textContent = message;
+  ui.notice.hidden = !message;
+}
+
+/** Shows an error; UNAUTHENTICATED brings up the token field. */
+function report(error: unknown) {
+  if (error instanceof GraphQLRequestError && error.code === 'UNAUTHENTICATED') {
+    ui.tokenForm.hidden = false;
+    notify('This server needs a token: paste one above (`npm run token` mints one for development).');
+    return;
+  }
+  notify(error instanceof Error ? error.message : String(error));
+}
+
+function setBusy(busy: boolean) {
+  ui.send.hidden = busy;
+  ui.stop.hidden = !busy;
+  ui.stop.disabled = false;
+}
+
+function scrollToEnd() {
+  const el = ui.messages;
+  if (el.scrollHeight - el.scrollTop - el.clientHeight < 120) el.scrollTop = el.scrollHeight;
+}
+
+// ---- providers, models, tools -------------------------------------------
+
+function fillModels(provider: Provider | undefined, selected?: string | null) {
+  const models = provider ? [...new Set([provider.defaultModel, ...provider.models])] : [];
+  ui.model.replaceChildren(...models.map((m) => h('option', { value: m }, m)));
+  ui.model.value = selected && models.includes(selected) ? selected : (provider?.defaultModel ?? '');
+  if (selected && !models.includes(selected)) {
+    ui.model.append(h('option', { value: selected }, selected));
+    ui.model.value = selected;
+  }
+}
+
+function showSettings(conversation?: Pick<Conversation, 'provider' | 'model' | 'thinkingEnabled'>) {
+  const provider = providers.find((p) => p.id === conversation?.provider?.id) ?? providers[0];
+  ui.provider.value = provider?.id ?? '';
+  fillModels(provider, conversation?.model);
+  ui.thinking.checked = conversation?.thinkingEnabled ?? false;
+  settingsChanged = false;
+}
+
+async function loadSettings() {
+  const data = await gql<{ viewer: { username: string }; providers: Provider[]; tools: { name: string; description: string }[] }>(
+    `{ viewer { username } providers { id name defaultModel models } tools { name description } }`,
+  );
+  ui.viewer.textContent = data.viewer.username;
+  ui.tokenForm.hidden = !token.get();
+  providers = data.providers;
+  ui.provider.replaceChildren(...providers.map((p) => h('option', { value: p.id }, p.name)));
+  showSettings();
+  ui.tools.replaceChildren(
+    ...data.tools.map((tool) =>
+      h('label', { class: 'tool', title: tool.description }, h('input', { type: 'checkbox', name: 'tool', value: tool.name }), tool.name),
+    ),
+  );
+}
+
+ui.provider.addEventListener('change', () => {
+  fillModels(providers.find((p) => p.id === ui.provider.value));
+  settingsChanged = true;
+});
+ui.model.addEventListener('change', () => (settingsChanged = true));
+
+// ---- conversations ------------------------------------------------------
+
+async function loadConversations() {
+  const data = await gql<{ conversations: { edges: { node: { id: string; title: string | null; activeRun: { id: string } | null } }[] } }>(
+    `{ conversations(first: 50) { edges { node { id title activeRun { id } } } } }`,
+  );
+  const current = data.conversations.edges.find(({ node }) => node.id === conversationId);
+  if (current) ui.title.textContent = current.node.title || 'Untitled';
+  ui.conversations.replaceChildren(
+    ...data.conversations.edges.map(({ node }) =>
+      h(
+        'li',
+        {},
+        h(
+          'a',
+          { href: `#c=${encodeURIComponent(node.id)}`, class: node.id === conversationId ? 'current' : '', 'data-id': node.id },
+          node.title || 'Untitled',
+          ...(node.activeRun ? [h('span', { class: 'live-dot', title: 'answering' })] : []),
+        ),
+      ),
+    ),
+  );
+}
+
+const idFromHash = () => new URLSearchParams(location.hash.slice(1)).get('c');
+
+function stopFollowing() {
+  live?.unsubscribe();
+  live = null;
+  setBusy(false);
+}
+
+function newChat() {
+  stopFollowing();
+  conversationId = null;
+  if (location.hash) history.pushState(null, '', location.pathname + location.search);
+  ui.title.textContent = 'New conversation';
+  ui.messages.replaceChildren(h('p', { class: 'empty' }, 'Send a message to start a conversation.'));
+  showSettings();
+  void loadConversations().catch(report);
+  ui.input.focus();
+}
+
+async function openConversation(id: string) {
+  stopFollowing();
+  notify('');
+  conversationId = id;
+  const data = await gql<{ conversation: Conversation | null }>(
+    // `last` as a variable: graphql-armor multiplies the cost by a literal first/last, and with
+    // every step of 100 messages that would exceed the server's query cost limit.
+    `query($id: ID!, $last: Int) { conversation(id: $id) {
+      id title model thinkingEnabled provider { id }
+      activeRun { id status lastSeq assistantMessage { steps { ${STEP_FIELDS} } } }
+      messages(last: $last) { edges { node {
+        id role text tokenCount steps { ${STEP_FIELDS} } run { id status error { code message } }
+      } } }
+    } }`,
+    { id, last: 100 },
+  );
+  if (conversationId !== id) return; // another conversation was opened meanwhile
+  const conversation = data.conversation;
+  if (!conversation) {
+    notify('That conversation does not exist (or is not yours).');
+    newChat();
+    return;
+  }
+  ui.title.textContent = conversation.title || 'Untitled';
+  showSettings(conversation);
+  const active = conversation.activeRun;
+  const views: HTMLElement[] = [];
+  let activeView: AnswerView | null = null;
+  for (const { node } of conversation.messages.edges) {
+    if (node.role === 'USER') {
+      views.push(userBubble(node.text));
+    } else if (active && node.run?.id === active.id) {
+      activeView = new AnswerView(true);
+      for (const step of active.assistantMessage?.steps ?? node.steps) activeView.apply(step);
+      views.push(activeView.el);
+    } else {
+      const view = new AnswerView(false);
+      for (const step of node.steps) view.apply(step);
+      if (node.run) view.end(node.run, node.tokenCount);
+      views.push(view.el);
+    }
+  }
+  if (active && !activeView) {
+    activeView = new AnswerView(true);
+    for (const step of active.assistantMessage?.steps ?? []) activeView.apply(step);
+    views.push(activeView.el);
+  }
+  ui.messages.replaceChildren(...views);
+  ui.messages.scrollTop = ui.messages.scrollHeight;
+  // Resume: the partial answer is drawn; follow the events after it.
+  if (active && activeView) follow(active.id, activeView, active.lastSeq);
+  void loadConversations().catch(report);
+}
+
+/** A new conversation is named after its first message. */
+const titleFrom = (text: string) => {
+  const line = text.split('\n')[0]!.trim();
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+};
+
+function userBubble(text: string) {
+  return h('article', { class: 'message user' }, h('div', { class: 'text' }, text));
+}
+
+// ---- running ------------------------------------------------------------
+
+function follow(runId: string, view: AnswerView, after: number) {
+  stopFollowing();
+  setBusy(true);
+  ui.messages.dataset.runId = runId;
+  const finish = () => {
+    if (live?.runId !== runId) return;
+    live = null;
+    setBusy(false);
+    void loadConversations().catch(report);
+  };
+  const unsubscribe = subscribe<{ chatSteps: Step }>(CHAT_STEPS, { runId, after }, {
+    next: ({ chatSteps: step }) => {
+      // graphql-ws repeats the subscription from `after` when it reconnects: drop what is drawn.
+      if (!view.apply(step)) return;
+      scrollToEnd();
+      if (isTerminal(step)) finish();
+    },
+    error: (error) => {
+      if (live?.runId !== runId) return;
+      view.fail(error.message);
+      finish();
+    },
+    complete: finish,
+  });
+  live = { runId, view, unsubscribe };
+}
+
+async function send() {
+  const text = ui.input.value.trim();
+  if (!text || live) return;
+  ui.send.disabled = true;
+  notify('');
+  try {
+    const settings = { providerId: ui.provider.value || null, model: ui.model.value || null };
+    if (!conversationId) {
+      const created = await gql<{ createConversation: { id: string } }>(
+        `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`,
+        { input: { ...settings, title: titleFrom(text), thinkingEnabled: ui.thinking.checked } },
+      );
+      conversationId = created.createConversation.id;
+      history.pushState(null, '', `#c=${encodeURIComponent(conversationId)}`);
+      ui.messages.replaceChildren();
+    } else if (settingsChanged) {
+      await gql(`mutation($id: ID!, $input: UpdateConversationInput!) { updateConversation(id: $id, input: $input) { id } }`, {
+        id: conversationId,
+        input: settings,
+      });
+    }
+    settingsChanged = false;
+    const enabledTools = [...ui.tools.querySelectorAll<HTMLInputElement>('input[name=tool]:checked')].map((box) => box.value);
+    const sent = await gql<{ sendMessage: { run: { id: string }; conversation: { title: string | null } } }>(
+      `mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id } conversation { title } } }`,
+      {
+        input: {
+          conversationId,
+          text,
+          enabledTools,
+          thinkingEnabled: ui.thinking.checked,
+          clientMutationId: crypto.randomUUID(),
+        },
+      },
+    );
+    ui.input.value = '';
+    ui.title.textContent = sent.sendMessage.conversation.title || 'Untitled';
+    const view = new AnswerView(true);
+    ui.messages.append(userBubble(text), view.el);
+    ui.messages.scrollTop = ui.messages.scrollHeight;
+    follow(sent.sendMessage.run.id, view, 0);
+    void loadConversations().catch(report);
+  } catch (error) {
+    report(error);
+  } finally {
+    ui.send.disabled = false;
+  }
+}
+
+async function stop() {
+  if (!live) return;
+  ui.stop.disabled = true;
+  try {
+    // The stream then ends with ErrorStep CANCELLED; the text drawn so far stays.
+    await gql(`mutation($id: ID!) { cancelRun(id: $id) { id status } }`, { id: live.runId });
+  } catch (error) {
+    report(error);
+    ui.stop.disabled = false;
+  }
+}
+
+// ---- wiring -------------------------------------------------------------
+
+ui.composer.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void send();
+});
+ui.input.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    void send();
+  }
+});
+ui.stop.addEventListener('click', () => void stop());
+ui.newChat.addEventListener('click', newChat);
+ui.tokenForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  token.set(ui.token.value.trim());
+  ui.token.value = '';
+  void start();
+});
+window.addEventListener('hashchange', () => {
+  const id = idFromHash();
+  if (id && id !== conversationId) void openConversation(id).catch(report);
+  else if (!id && conversationId) newChat();
+});
+
+async function start() {
+  notify('');
+  try {
+    await loadSettings();
+    const id = idFromHash();
+    if (id) await openConversation(id);
+    else newChat();
+  } catch (error) {
+    report(error);
+  }
+}
+
+void start();
