@@ -1,0 +1,324 @@
+/**
+ * The chat page at `/`, end to end: the real server with the fake provider
+ * in local mode, the page built with Vite, driven in headless Chromium
+ * (Debian's `chromium`, through playwright-core). Screenshots go to
+ * test-artifacts/. Without Chromium the browser suite is skipped, saying so.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webPage } from '../src/web-page.js';
+import { chatRequests, reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
+import { readRun, startChatServer } from './helpers/chat.js';
+import type { TestServer } from './helpers/server.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasChromium = fs.existsSync(CHROMIUM);
+if (!hasChromium) {
+  console.warn(
+    `[web-page.test] SKIPPING the browser tests: no Chromium at ${CHROMIUM}. ` +
+      'Install it (apt-get install -y chromium) or set CHROMIUM_PATH.',
+  );
+}
+const ARTIFACTS = path.resolve('test-artifacts');
+
+const words = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`).join(' ') + '.';
+
+describe('serving the page', () => {
+  async function serve(dist: string) {
+    const handle = webPage(dist);
+    const server = http.createServer((req, res) => {
+      if (!handle(req, res)) res.writeHead(418).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { base, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('serves index.html uncached and hashed assets with their type and a long cache; leaves other paths alone', async () => {
+    const dist = fs.mkdtempSync(path.join(os.tmpdir(), 'web-dist-'));
+    fs.mkdirSync(path.join(dist, 'assets'));
+    fs.writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>page</title>');
+    fs.writeFileSync(path.join(dist, 'assets', 'index-abc123.js'), 'console.log(1)');
+    fs.writeFileSync(path.join(dist, 'assets', 'index-abc123.css'), 'body{}');
+    const { base, close } = await serve(dist);
+    try {
+      const index = await fetch(`${base}/?x=1`);
+      expect(index.status).toBe(200);
+      expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(index.headers.get('cache-control')).toBe('no-cache');
+      expect(await index.text()).toContain('<title>page</title>');
+      const js = await fetch(`${base}/assets/index-abc123.js`);
+      expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(await js.text()).toBe('console.log(1)');
+      expect((await fetch(`${base}/assets/index-abc123.css`)).headers.get('content-type')).toBe('text/css; charset=utf-8');
+      expect((await fetch(`${base}/assets/missing.js`)).status).toBe(404);
+      expect((await fetch(`${base}/assets/..%2Findex.html`)).status).toBe(418);
+      expect((await fetch(`${base}/graphql`)).status).toBe(418);
+      expect((await fetch(`${base}/`, { method: 'POST' })).status).toBe(418);
+    } finally {
+      await close();
+      fs.rmSync(dist, { recursive: true, force: true });
+    }
+  });
+
+  it('without a build, answers / with a page saying to run npm run build:web and linking GraphiQL', async () => {
+    const { base, close } = await serve(path.join(os.tmpdir(), 'no-such-web-dist'));
+    try {
+      const response = await fetch(`${base}/`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const body = await response.text();
+      expect(body).toContain('npm run build:web');
+      expect(body).toContain('href="/graphql"');
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
+  let fake: FakeLlm;
+  let server: TestServer;
+  let browser: Browser;
+  let base: string;
+  const shots: string[] = [];
+
+  beforeAll(async () => {
+    // Test the page as it is now: build it (type check, then vite build into web/dist).
+    execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'pipe' });
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    fake = await startFakeLlm();
+    server = await startChatServer(fake, { local: true });
+    base = `http://127.0.0.1:${server.port}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await fake?.close();
+    if (shots.length) console.log(`[web-page.test] screenshots:\n  ${shots.join('\n  ')}`);
+  });
+
+  async function screenshot(page: Page, name: string) {
+    const file = path.join(ARTIFACTS, `web-page-${name}.png`);
+    await page.screenshot({ path: file });
+    shots.push(file);
+  }
+
+  async function openPage() {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+    page.setDefaultTimeout(10_000);
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    await page.goto(`${base}/`);
+    await page.locator('#provider option').first().waitFor({ state: 'attached' });
+    return { page, problems };
+  }
+
+  const answer = (page: Page) => page.locator('article.message.assistant').last();
+  const answerText = (page: Page) => answer(page).locator('[data-step=text]').innerText();
+  const status = (page: Page) => answer(page).locator('.run-status');
+  /** Words of the streamed text so far (0 before the text step appears). */
+  const wordsShown = async (page: Page) =>
+    (await answer(page).locator('[data-step=text]').count()) ? (await answerText(page)).split(' ').length : 0;
+
+  async function sendFromPage(page: Page, message: string, tools: string[] = []) {
+    for (const tool of tools) await page.locator(`#tools input[value="${tool}"]`).check();
+    await page.locator('#input').fill(message);
+    await page.locator('#send').click();
+  }
+
+  const conversationOf = (page: Page) => new URLSearchParams(new URL(page.url()).hash.slice(1)).get('c');
+
+  it('streams thinking, a tool call, its result and the text of a run with a tool enabled', async () => {
+    const thinking = 'The user wants a product, so I will use the calculator tool.';
+    const final = `Six times seven is 42. ${words(30, 'detail')}`;
+    fake.enqueue(
+      reply([{ thinking }, { toolCalls: [toolCall('calculator', { expression: '6*7' }, 'call_mul')] }], { delayMs: 15 }),
+      text(final, { delayMs: 40 }),
+    );
+    const { page, problems } = await openPage();
+    expect(await page.locator('#provider option').allInnerTexts()).toHaveLength(1);
+    expect(await page.locator('#model').inputValue()).toBe('fake-model');
+    expect(await page.locator('#token-form').isHidden()).toBe(true); // local mode: no token needed
+    await sendFromPage(page, 'What is 6 times 7?', ['calculator']);
+
+    // Mid-stream: part of the text is there, the run is still streaming.
+    await expect.poll(() => wordsShown(page), { timeout: 10_000 }).toBeGreaterThan(6);
+    expect(await status(page).getAttribute('data-status')).toBe('streaming');
+    expect(await page.locator('#stop').isVisible()).toBe(true);
+    await screenshot(page, 'mid-stream');
+
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    const runId = await page.locator('#messages').getAttribute('data-run-id');
+    const stored = await readRun(server, '', runId!);
+    const storedResult = stored.assistantMessage.steps.find((s: any) => s.__typename === 'ToolResultStep');
+
+    // What the fake streamed, exactly, in step order: thinking, the call (with its result), the text.
+    const steps = answer(page).locator('.steps > *');
+    expect(await steps.evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.step))).toEqual(['thinking', 'tool-call', 'text']);
+    expect(await answer(page).locator('[data-step=thinking] .thinking-text').textContent()).toBe(thinking);
+    expect(await answer(page).locator('.tool-name').innerText()).toBe('calculator');
+    expect(JSON.parse((await answer(page).locator('.tool-args').textContent())!)).toEqual({ expression: '6*7' });
+    const result = answer(page).locator('[data-step=tool-result]');
+    expect(await result.getAttribute('data-success')).toBe('true');
+    expect(await result.locator('.tool-content').textContent()).toBe(storedResult.content);
+    expect(JSON.parse(storedResult.content)).toEqual({ expression: '6*7', result: 42 });
+    expect(await result.locator('.tool-duration').innerText()).toBe(`${storedResult.durationMs} ms`);
+    expect(await answerText(page)).toBe(final);
+    expect(stored.assistantMessage.text).toBe(final);
+    expect(await status(page).innerText()).toMatch(/^Done · \d+ tokens$/);
+
+    // The tool was offered to the model, and the page keeps the conversation in the URL.
+    expect(chatRequests(fake).at(-2)!.body.tools.map((t: any) => t.function.name)).toEqual(['calculator']);
+    expect(conversationOf(page)).toBe((await server.gql(`query($id: ID!) { run(id: $id) { conversation { id } } }`, { id: runId })).data!.run.conversation.id);
+    expect(await page.locator('#conversations a.current').count()).toBe(1);
+    expect(await page.locator('#stop').isHidden()).toBe(true);
+    await screenshot(page, 'completed-with-tool');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('Stop cancels a slow run and keeps the partial text, marked as stopped', async () => {
+    const full = words(80, 'word');
+    fake.enqueue(text(full, { delayMs: 60 }));
+    const { page, problems } = await openPage();
+    await sendFromPage(page, 'Tell me a long story.');
+    await expect.poll(() => wordsShown(page), { timeout: 10_000 }).toBeGreaterThan(5);
+    await page.locator('#stop').click();
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
+
+    const kept = await answerText(page);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(full.startsWith(kept)).toBe(true);
+    expect(kept.length).toBeLessThan(full.length);
+    expect(await status(page).innerText()).toContain('Stopped');
+    const runId = await page.locator('#messages').getAttribute('data-run-id');
+    const stored = await readRun(server, '', runId!);
+    expect(stored.status).toBe('CANCELLED');
+    expect(stored.assistantMessage.text).toBe(kept); // the page shows exactly what was stored
+    expect(await page.locator('#send').isVisible()).toBe(true);
+    await screenshot(page, 'after-stop');
+
+    // Reopened from the server, the stored partial answer shows the same text and marker.
+    await page.reload();
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
+    expect(await answerText(page)).toBe(kept);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a reload mid-run draws the partial answer and resumes after lastSeq, without duplicated tokens', async () => {
+    const full = words(60, 'tok');
+    fake.enqueue(text(full, { delayMs: 40 }));
+    const { page, problems } = await openPage();
+    const subscribes: { after: number; reloaded: boolean }[] = [];
+    let reloaded = false;
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload));
+        if (message.type === 'subscribe') subscribes.push({ after: message.payload.variables.after, reloaded });
+      }),
+    );
+    await sendFromPage(page, 'Count for me.');
+    await expect.poll(() => wordsShown(page), { timeout: 10_000 }).toBeGreaterThan(8);
+    const conversation = conversationOf(page);
+    expect(conversation).toBeTruthy();
+
+    reloaded = true;
+    await page.reload();
+    expect(conversationOf(page)).toBe(conversation);
+    // Right after the reload the partial answer is drawn from activeRun.assistantMessage.steps.
+    await answer(page).locator('[data-step=text]').waitFor();
+    const partial = await answerText(page);
+    expect(partial.split(' ').length).toBeGreaterThan(8);
+    expect(full.startsWith(partial)).toBe(true);
+
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    expect(await answerText(page)).toBe(full);
+    expect(await answer(page).locator('[data-step=text]').count()).toBe(1);
+    // Before the reload it followed from 0; after it, from the lastSeq it had drawn.
+    expect(subscribes.filter((s) => !s.reloaded).map((s) => s.after)).toEqual([0]);
+    const resumed = subscribes.filter((s) => s.reloaded);
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]!.after).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a dropped WebSocket mid-run: graphql-ws resubscribes from the same after, and the page drops what it has', async () => {
+    const full = words(60, 'seg');
+    fake.enqueue(text(full, { delayMs: 40 }));
+    const { page, problems } = await openPage();
+    const subscribes: number[] = [];
+    const routes: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/graphql$/, (socket) => {
+      const upstream = socket.connectToServer();
+      routes.push(socket);
+      socket.onMessage((message) => {
+        const parsed = JSON.parse(String(message));
+        if (parsed.type === 'subscribe') subscribes.push(parsed.payload.variables.after);
+        upstream.send(message);
+      });
+      upstream.onMessage((message) => socket.send(message));
+    });
+    await sendFromPage(page, 'Keep going.');
+    await expect.poll(() => wordsShown(page), { timeout: 10_000 }).toBeGreaterThan(8);
+    await routes[0]!.close({ code: 1012, reason: 'the test drops the connection' });
+
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    expect(routes.length).toBe(2); // it reconnected
+    expect(subscribes).toEqual([0, 0]); // and replayed from the start: every event it had came again
+    expect(await answerText(page)).toBe(full);
+    expect(await answer(page).locator('[data-step=text]').count()).toBe(1);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('with AUTH_SECRET, asks for a token, keeps it and sends it as a bearer header and in connectionParams', async () => {
+    const secured = await startChatServer(fake); // not local: every request needs a token
+    try {
+      fake.enqueue(text('Hello, token holder.', { delayMs: 10 }));
+      const page = await browser.newPage();
+      page.setDefaultTimeout(10_000);
+      const inits: any[] = [];
+      page.on('websocket', (socket) =>
+        socket.on('framesent', ({ payload }) => {
+          const message = JSON.parse(String(payload));
+          if (message.type === 'connection_init') inits.push(message.payload);
+        }),
+      );
+      await page.goto(`http://127.0.0.1:${secured.port}/`);
+      await page.locator('#token-form').waitFor({ state: 'visible' });
+      expect(await page.locator('#notice').innerText()).toContain('needs a token');
+      const token = await secured.token('web-user', 1, 'Web User');
+      await page.locator('#token').fill(token);
+      await page.locator('#token-form button').click();
+      await expect.poll(() => page.locator('#viewer').innerText()).toBe('Web User');
+      expect(await page.evaluate(() => Object.values(localStorage))).toEqual([token]);
+
+      await sendFromPage(page, 'Hi');
+      await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('done');
+      expect(await answerText(page)).toBe('Hello, token holder.');
+      expect(inits).toEqual([{ authorization: `Bearer ${token}` }]);
+      await page.close();
+    } finally {
+      await secured.stop();
+    }
+  });
+});
