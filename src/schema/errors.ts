@@ -24,6 +24,13 @@ export function maskError(error: unknown, message: string, log: Logger): Error {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
+  // PostgreSQL cannot store U+0000 in text or jsonb: a NUL in any input string is bad input.
+  if (isNulRejection(original)) {
+    return new GraphQLError('Text must not contain NUL (U+0000) characters.', {
+      path: error instanceof GraphQLError ? error.path : undefined,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
   // Errors graphql-js raised itself carry no original error and are safe to show.
   if (error instanceof GraphQLError && !error.originalError) return error;
   // A variable that does not coerce (a string for a Float, an unknown input
@@ -41,4 +48,14 @@ export function maskError(error: unknown, message: string, log: Logger): Error {
     path: error instanceof GraphQLError ? error.path : undefined,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
+}
+
+/**
+ * "invalid byte sequence for encoding UTF8: 0x00" (22021) or jsonb's "unsupported Unicode escape
+ * sequence" (22P05): JavaScript strings reach PostgreSQL as valid UTF-8, so only a NUL causes them.
+ */
+function isNulRejection(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.driverError?.code;
+  return code === '22021' || code === '22P05';
 }

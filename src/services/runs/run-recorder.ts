@@ -81,11 +81,11 @@ export class RunRecorder implements RunSink {
   }
 
   thinkingDelta(delta: string): void {
-    this.delta('thinking', delta);
+    this.delta('thinking', storable(delta));
   }
 
   textDelta(delta: string): void {
-    this.delta('text', delta);
+    this.delta('text', storable(delta));
   }
 
   /** Ends the open thinking or text step (a new iteration starts new steps). */
@@ -95,6 +95,7 @@ export class RunRecorder implements RunSink {
 
   toolCall(call: ToolCallFields): string {
     if (this.final) return randomUUID();
+    call = storable(call);
     this.closeStep();
     const step = { type: 'tool_call' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...call };
     this.steps.push(step);
@@ -104,6 +105,7 @@ export class RunRecorder implements RunSink {
 
   toolResult(result: ToolResultFields): void {
     if (this.final) return;
+    result = storable(result);
     this.closeStep();
     const step = { type: 'tool_result' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...result };
     this.steps.push(step);
@@ -215,3 +217,17 @@ export class RunRecorder implements RunSink {
 }
 
 export const ZERO_USAGE = EMPTY_USAGE;
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: a model or tool that emits
+ * one would make every flush of the instance fail (and stall all its runs).
+ * It becomes U+FFFD, before the event exists, so what is stored is what is shown.
+ */
+function storable<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replaceAll('\0', '\ufffd') : value) as T;
+  if (Array.isArray(value)) return value.map(storable) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
+  }
+  return value;
+}
