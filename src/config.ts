@@ -70,7 +70,7 @@ const envSchema = z
     MAX_QUERY_DEPTH: int(12, 1, 1000),
     MAX_QUERY_ALIASES: int(20, 0, 10_000),
     MAX_QUERY_TOKENS: int(3_000, 10, 1_000_000),
-    MAX_QUERY_COST: int(5_000, 1, 10_000_000),
+    MAX_QUERY_COST: int(100_000, 1, 100_000_000),
     MAX_QUERY_DIRECTIVES: int(50, 0, 10_000),
     MAX_MESSAGE_CHARS: int(100_000, 1, 10_000_000),
     MAX_ACTIVE_RUNS_PER_USER: int(10, 1, 100_000),
@@ -107,6 +107,9 @@ const envSchema = z
       });
     }
   });
+
+/** Every variable the server reads (README and .env.example list each). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 export interface Config {
   port: number;
