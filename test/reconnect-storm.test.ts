@@ -23,7 +23,7 @@ import { backends, freshDatabase, type FreshDatabase, type TestServer } from './
 const RUNS = scaled(6, 16);
 const SUBSCRIBERS_PER_RUN = scaled(4, 6);
 const RECONNECTS = scaled(200, 1_200);
-const WORDS = scaled(140, 320);
+const WORDS = scaled(160, 500);
 const DELAY_MS = 15;
 
 const SUBSCRIPTION = `subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { ${STEP_FIELDS} } }`;
@@ -204,7 +204,8 @@ for (const variant of variants) {
           return { runId, token };
         }),
       );
-      const share = Math.ceil(RECONNECTS / (RUNS * SUBSCRIBERS_PER_RUN));
+      // A quarter more than needed each: a subscriber whose run ends first stops early.
+      const share = Math.ceil((1.25 * RECONNECTS) / (RUNS * SUBSCRIBERS_PER_RUN));
       const followers = sent.flatMap(({ runId, token }) =>
         Array.from({ length: SUBSCRIBERS_PER_RUN }, (_, j) => {
           // One generator per subscriber from the seeded one: the interleaving varies, each choice sequence does not.
