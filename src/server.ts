@@ -59,6 +59,8 @@ function requestIdOf(request: Request): string {
 }
 
 const SHUTDOWN_GRACE_MS = 3_000;
+/** The largest WebSocket frame a client may send: a subscribe message with generous variables. */
+const MAX_WS_FRAME_BYTES = 1024 * 1024;
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
@@ -139,7 +141,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     void yoga(req, res);
   });
 
-  const wsServer = new WebSocketServer({ server, path: '/graphql' });
+  // A frame larger than this closes the socket with 1009 (ws's default would allow 100 MiB).
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WS_FRAME_BYTES });
   const wsHandle = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       connectionInitWaitTimeout: config.limits.wsInitTimeoutMs,
