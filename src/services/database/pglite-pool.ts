@@ -8,7 +8,10 @@
  * connection at a time: each `connect` waits for the previous holder's
  * `release`, which serialises transactions the way PostgreSQL isolates them.
  * Code must therefore never hold a query runner while asking for another.
+ * Waiters are served first come first served, except urgent ones (the
+ * flusher), which go to the front.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -40,27 +43,42 @@ class PgliteConnection extends EventEmitter {
   }
 }
 
+const urgent = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `fn` with its database work ahead of the queue: on the embedded
+ * database, connections are taken one at a time, and the flusher's write must
+ * not wait behind a burst of other requests (it is what clients are waiting
+ * to see). It never interrupts a transaction that holds the connection.
+ */
+export function urgently<T>(fn: () => Promise<T>): Promise<T> {
+  return urgent.run(true, fn);
+}
+
 /** Builds the `{ Pool }` module shape that TypeORM's postgres driver expects. */
 export function pgliteDriver(db: PGlite) {
   const connection = new PgliteConnection(db);
-  let tail: Promise<void> = Promise.resolve();
+  const waiting: (() => void)[] = [];
+  let held = false;
+
+  const hand = (callback: (error: Error | null, conn?: PgliteConnection, release?: () => void) => void) => {
+    held = true;
+    let released = false;
+    callback(null, connection, () => {
+      if (released) return;
+      released = true;
+      const next = waiting.shift();
+      if (next) next();
+      else held = false;
+    });
+  };
 
   class Pool extends EventEmitter {
     connect(callback: (error: Error | null, conn?: PgliteConnection, release?: () => void) => void): void {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      const previous = tail;
-      tail = tail.then(() => held);
-      void previous.then(() => {
-        let released = false;
-        callback(null, connection, () => {
-          if (released) return;
-          released = true;
-          release();
-        });
-      });
+      if (!held) return hand(callback);
+      const waiter = () => hand(callback);
+      if (urgent.getStore()) waiting.unshift(waiter);
+      else waiting.push(waiter);
     }
 
     end(callback?: (error?: Error) => void): void {
