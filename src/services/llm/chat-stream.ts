@@ -62,13 +62,19 @@ export async function* streamChat(
   const onAbort = () => controller.abort(options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
   let stalled = false;
+  // One timer checks the time of the last chunk, rather than a timer re-armed per chunk (per token).
+  let lastChunkAt = 0;
   let timer: NodeJS.Timeout | undefined;
   const armStallTimer = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      stalled = true;
-      controller.abort(new StallError(options.stallTimeoutMs));
-    }, options.stallTimeoutMs);
+    lastChunkAt = performance.now();
+    timer ??= setInterval(
+      () => {
+        if (performance.now() - lastChunkAt < options.stallTimeoutMs) return;
+        stalled = true;
+        controller.abort(new StallError(options.stallTimeoutMs));
+      },
+      Math.max(10, Math.floor(options.stallTimeoutMs / 10)),
+    );
   };
 
   const body: ChatCompletionCreateParamsStreaming = {
@@ -89,7 +95,7 @@ export async function* streamChat(
     const stream = await client.chat.completions.create(body, { signal: controller.signal });
     armStallTimer();
     for await (const chunk of stream) {
-      armStallTimer();
+      lastChunkAt = performance.now();
       if (first) {
         first = false;
         options.onFirstChunk?.(performance.now() - started);
@@ -129,7 +135,7 @@ export async function* streamChat(
     if (stalled) throw new StallError(options.stallTimeoutMs);
     throw error;
   } finally {
-    clearTimeout(timer);
+    clearInterval(timer);
     options.signal.removeEventListener('abort', onAbort);
   }
   const toolCalls = [...calls.entries()]
