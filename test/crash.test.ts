@@ -172,7 +172,10 @@ describePostgres('crash at random moments [postgres]', () => {
       const run = await readRun(server, token, runId);
       expect(run.status).toBe('INTERRUPTED');
       expect(run.lastSeq).toBe(lastStored + 1);
-      const storedText = replay.steps.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('');
+      // Message.text: each text step's whole text, steps joined by a blank line.
+      const byStep = new Map<number, string>();
+      for (const s of replay.steps) if (s.__typename === 'TextStep') byStep.set(s.index, (byStep.get(s.index) ?? '') + s.delta);
+      const storedText = [...byStep.entries()].sort(([a], [b]) => a - b).map(([, t]) => t).filter(Boolean).join('\n\n');
       if (lastStored > 0) {
         expect(ending.partialMessageId).toBe(run.assistantMessage.id);
         expect(run.assistantMessage.text).toBe(storedText);
