@@ -1,21 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chatRequests, reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, expectGapless, follow, readRun, send, startChatServer } from './helpers/chat.js';
+import { expect, it } from 'vitest';
+import { chatRequests, reply, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
+import { chat, expectGapless, follow, readRun, send, chatSuite } from './helpers/chat.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
 describeEachBackend('a run', (backend) => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend });
-    token = await server.token('runner', 1, 'Runner');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
-  });
+  chatSuite(backend, { sub: 'runner', name: 'Runner' }, (suite) => ({ fake, server, token } = suite));
 
   it('streams thinking and text, then Done pointing at the stored message', async () => {
     fake.enqueue(reply([{ thinking: 'Let me think about it.' }, { text: 'The answer is forty two.' }], { usage: { prompt: 11, completion: 7, reasoning: 3 } }));

@@ -6,9 +6,9 @@
  * subscription that cannot start answers one result with the error, then
  * completes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatRequests, reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, eventually, follow, readRun, RUN_FIELDS, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { describe, expect, it } from 'vitest';
+import { chatRequests, reply, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
+import { chat, eventually, follow, readRun, RUN_FIELDS, send, STEP_FIELDS, type Step, chatSuite } from './helpers/chat.js';
 import { unknownId } from './helpers/rows.js';
 import { expectRunFailed, registerTestTools, sleep, type SleepRecord } from './helpers/runs.js';
 import { codeOf, describeEachBackend, type TestServer } from './helpers/server.js';
@@ -21,15 +21,9 @@ describeEachBackend('cancelling runs', (backend) => {
   let server: TestServer;
   let token: string;
   let sleeps: SleepRecord[];
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend });
+  chatSuite(backend, { sub: 'canceller', name: 'Canceller' }, (suite) => {
+    ({ fake, server, token } = suite);
     ({ sleeps } = registerTestTools(server));
-    token = await server.token('canceller', 1, 'Canceller');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
   });
 
   /** Starts following; resolves `reached` once `until` holds for a step. */

@@ -5,9 +5,9 @@
  * (and not a retry-after it would have to wait for); a stream that breaks
  * later is never retried.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chatRequests, text, type FakeLlm, startFakeLlm, type Turn } from './fixtures/fake-llm.js';
-import { chat, FAKE_API_KEY, follow, readRun, send, startChatServer } from './helpers/chat.js';
+import { expect, it } from 'vitest';
+import { chatRequests, text, type FakeLlm, type Turn } from './fixtures/fake-llm.js';
+import { chat, FAKE_API_KEY, follow, readRun, send, chatSuite } from './helpers/chat.js';
 import { expectRunFailed, expectStillServing, messagesOf } from './helpers/runs.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
@@ -15,15 +15,7 @@ describeEachBackend('provider faults', (backend) => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend });
-    token = await server.token('faulty', 1, 'Faulty');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
-  });
+  chatSuite(backend, { sub: 'faulty', name: 'Faulty' }, (suite) => ({ fake, server, token } = suite));
 
   /** Sends one message after queueing `turns`; returns the run and how many chat requests the fake saw for it. */
   async function runWith(...turns: Turn[]) {

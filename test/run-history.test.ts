@@ -7,9 +7,9 @@
  * conversation's setting both ways, adding the provider's thinkingParams
  * only when thinking is on.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chatRequests, reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, FAKE_API_KEY, follow, readRun, send, startChatServer, type Step } from './helpers/chat.js';
+import { expect, it } from 'vitest';
+import { chatRequests, reply, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
+import { chat, FAKE_API_KEY, follow, readRun, send, type Step, chatSuite } from './helpers/chat.js';
 import { registerTestTools } from './helpers/runs.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
@@ -17,15 +17,9 @@ describeEachBackend('history sent to the model', (backend) => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend });
+  chatSuite(backend, { sub: 'historian', name: 'Historian' }, (suite) => {
+    ({ fake, server, token } = suite);
     registerTestTools(server);
-    token = await server.token('historian', 1, 'Historian');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
   });
 
   async function createConversation(t: string, input: Record<string, unknown>): Promise<string> {

@@ -3,9 +3,9 @@
  * payload and starts nothing, whether the retry comes after the first call
  * answered or races it; another user's identical id is theirs alone.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chatRequests, startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { follow, startChatServer } from './helpers/chat.js';
+import { expect, it } from 'vitest';
+import { chatRequests, text, type FakeLlm } from './fixtures/fake-llm.js';
+import { follow, chatSuite } from './helpers/chat.js';
 import { rowIdOf, sql } from './helpers/rows.js';
 import { messagesOf } from './helpers/runs.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
@@ -18,15 +18,7 @@ describeEachBackend('sendMessage idempotency', (backend) => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend });
-    token = await server.token('retrier', 1, 'Retrier');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
-  });
+  chatSuite(backend, { sub: 'retrier', name: 'Retrier' }, (suite) => ({ fake, server, token } = suite));
 
   async function sendRaw(t: string, input: Record<string, unknown>) {
     const response = await server.gql(SEND, { input }, t);

@@ -6,9 +6,9 @@
  * viewer's permission level bounds what may be listed, enabled and offered;
  * the tool receives the user context; the iteration cap ends a tool loop.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chatRequests, reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, readRun, startChatServer, type Step } from './helpers/chat.js';
+import { expect, it } from 'vitest';
+import { chatRequests, reply, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
+import { chat, readRun, type Step, chatSuite } from './helpers/chat.js';
 import { rowIdOf, userRowId } from './helpers/rows.js';
 import { expectRunFailed, registerTestTools, type SleepRecord } from './helpers/runs.js';
 import { codeOf, describeEachBackend, type TestServer } from './helpers/server.js';
@@ -20,16 +20,10 @@ describeEachBackend('tools in a run', (backend) => {
   let server: TestServer;
   let token: string;
   let sleeps: SleepRecord[];
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend, env: { MAX_ITERATIONS: '2' } });
+  chatSuite(backend, { sub: 'tooler', name: 'Tooler' }, (suite) => {
+    ({ fake, server, token } = suite);
     ({ sleeps } = registerTestTools(server));
-    token = await server.token('tooler', 1, 'Tooler');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
-  });
+  }, { env: { MAX_ITERATIONS: '2' } });
 
   const ofType = (steps: Step[], typename: string) => steps.filter((s) => s.__typename === typename);
 

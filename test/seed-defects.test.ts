@@ -10,9 +10,9 @@
  * - a provider error mid-run lost everything produced so far;
  * - the stream was tied to one request: a client that reconnected lost the run.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { chatRequests, reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, expectGapless, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { expect, it } from 'vitest';
+import { chatRequests, reply, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
+import { chat, expectGapless, follow, readRun, send, STEP_FIELDS, type Step, chatSuite } from './helpers/chat.js';
 import { rowIdOf, userRowId } from './helpers/rows.js';
 import { expectRunFailed, messagesOf, registerTestTools } from './helpers/runs.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
@@ -21,15 +21,9 @@ describeEachBackend('seed defects stay fixed', (backend) => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend });
+  chatSuite(backend, { sub: 'seedling', name: 'Seedling', level: 2 }, (suite) => {
+    ({ fake, server, token } = suite);
     registerTestTools(server);
-    token = await server.token('seedling', 2, 'Seedling');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
   });
 
   it('applies the user context to tools', async () => {

@@ -2,8 +2,9 @@
  * Helpers for tests that chat: a server whose default provider is the fake
  * LLM, sending messages over HTTP and following steps over graphql-ws.
  */
-import type { FakeLlm } from '../fixtures/fake-llm.js';
-import { startServer, type StartOptions, type TestServer } from './server.js';
+import { afterAll, beforeAll } from 'vitest';
+import { startFakeLlm, type FakeLlm } from '../fixtures/fake-llm.js';
+import { startServer, type Backend, type StartOptions, type TestServer } from './server.js';
 
 export const FAKE_API_KEY = 'sk-test-fake-key-0123456789abcdef';
 
@@ -19,6 +20,37 @@ export const STEP_FIELDS = `
 `;
 
 export type Step = Record<string, any> & { __typename: string; seq: number; index: number; id: string };
+
+export interface ChatSuite {
+  fake: FakeLlm;
+  server: TestServer;
+  token: string;
+}
+
+/**
+ * A fake provider, a chat server on `backend` and a user's token for one
+ * describe block: started in beforeAll, stopped in afterAll. `take` gets
+ * them once started (assign them to the block's variables there).
+ */
+export function chatSuite(
+  backend: Backend,
+  user: { sub: string; name: string; level?: number },
+  take: (suite: ChatSuite) => void,
+  options: { env?: Record<string, string> } = {},
+): void {
+  let suite: Partial<ChatSuite> = {};
+  beforeAll(async () => {
+    suite.fake = await startFakeLlm();
+    suite.server = await startChatServer(suite.fake, { backend, env: options.env });
+    suite.token = await suite.server.token(user.sub, user.level ?? 1, user.name);
+    take(suite as ChatSuite);
+  });
+  afterAll(async () => {
+    await suite.server?.stop();
+    await suite.fake?.close();
+    suite = {};
+  });
+}
 
 export async function startChatServer(fake: FakeLlm, options: StartOptions = {}): Promise<TestServer> {
   return startServer({
