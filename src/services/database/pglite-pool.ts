@@ -11,7 +11,6 @@
  * Waiters are served first come first served, except urgent ones (the
  * flusher), which go to the front.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -43,16 +42,24 @@ class PgliteConnection extends EventEmitter {
   }
 }
 
-const urgent = new AsyncLocalStorage<true>();
+let nextIsUrgent = false;
 
 /**
- * Runs `fn` with its database work ahead of the queue: on the embedded
- * database, connections are taken one at a time, and the flusher's write must
- * not wait behind a burst of other requests (it is what clients are waiting
- * to see). It never interrupts a transaction that holds the connection.
+ * Calls `connect`, whose connection request goes ahead of the queue: on the
+ * embedded database connections are taken one at a time, and the flusher's
+ * write must not wait behind a burst of other requests (it is what clients
+ * are waiting to see). It never interrupts a transaction that holds the
+ * connection. `connect` must ask for the connection synchronously (TypeORM's
+ * QueryRunner.connect does). A flag rather than AsyncLocalStorage, which
+ * would put a hook on every promise of the process.
  */
-export function urgently<T>(fn: () => Promise<T>): Promise<T> {
-  return urgent.run(true, fn);
+export function connectUrgently<T>(connect: () => T): T {
+  nextIsUrgent = true;
+  try {
+    return connect();
+  } finally {
+    nextIsUrgent = false;
+  }
 }
 
 /** Builds the `{ Pool }` module shape that TypeORM's postgres driver expects. */
@@ -75,9 +82,11 @@ export function pgliteDriver(db: PGlite) {
 
   class Pool extends EventEmitter {
     connect(callback: (error: Error | null, conn?: PgliteConnection, release?: () => void) => void): void {
+      const urgent = nextIsUrgent;
+      nextIsUrgent = false;
       if (!held) return hand(callback);
       const waiter = () => hand(callback);
-      if (urgent.getStore()) waiting.unshift(waiter);
+      if (urgent) waiting.unshift(waiter);
       else waiting.push(waiter);
     }
 

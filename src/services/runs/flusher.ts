@@ -6,7 +6,6 @@
  * next tick; nothing unwritten is ever shown.
  */
 import type { Logger } from 'pino';
-import { urgently } from '../database/pglite-pool.js';
 import type { Metrics } from '../metrics.js';
 import type { EventBus } from './event-bus.js';
 import type { RunEventStore } from './run-event-store.js';
@@ -71,12 +70,9 @@ export class Flusher {
     }
     if (drained.length === 0) return;
     try {
-      // Ahead of queued requests on the embedded database: clients are waiting for this write.
-      await urgently(() =>
-        this.store.writeTick(
-          drained.flatMap((d) => d.events),
-          finals,
-        ),
+      await this.store.writeTick(
+        drained.flatMap((d) => d.events),
+        finals,
       );
       this.ticksWritten++;
       this.metrics?.flushWritten();

@@ -6,6 +6,7 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RunEventType, StoredStep } from '../../entities/index.js';
+import { connectUrgently } from '../database/pglite-pool.js';
 import { fromRow, toRow, type RunStreamEvent } from './run-event.js';
 import type { RunFinal } from './run-recorder.js';
 
@@ -14,9 +15,18 @@ type EventRow = Parameters<typeof fromRow>[0];
 export class RunEventStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Writes a tick's events and endings in one statement (atomic). */
+  /**
+   * Writes a tick's events and endings in one statement (atomic), its
+   * connection taken ahead of queued requests: clients are waiting for it.
+   */
   async writeTick(events: RunStreamEvent[], finals: RunFinal[]): Promise<void> {
-    await this.writeWith(this.dataSource, events, finals);
+    const runner = this.dataSource.createQueryRunner();
+    await connectUrgently(() => runner.connect());
+    try {
+      await this.writeWith(runner.manager, events, finals);
+    } finally {
+      await runner.release();
+    }
   }
 
   /** The same write on a caller's connection (the sweep's transaction). Every final's terminal event is among `events`. */
