@@ -34,24 +34,29 @@ export function cancelRun(ctx: GraphQLContext, globalId: string): Promise<Run> {
   return ctx.services.runs.cancel(viewer, requireRowId(globalId, 'Run'));
 }
 
-export async function chatSteps(ctx: GraphQLContext, globalRunId: string, after: number): Promise<AsyncIterable<StepView>> {
+export async function chatSteps(ctx: GraphQLContext, globalRunId: string, after: number): Promise<AsyncIterableIterator<StepView>> {
   const viewer = requireViewer(ctx);
   const steps = await ctx.services.runs.chatSteps(viewer, requireRowId(globalRunId, 'Run'), after);
   const buffered = ctx.bufferedBytes;
   const limit = ctx.maxBufferedBytes;
   if (!buffered || limit === undefined) return steps;
-  return (async function* () {
-    try {
-      for await (const step of steps) {
-        if (buffered() > limit) {
-          throw new SubscriberTooSlowError(step.seq - 1);
-        }
-        yield step;
+  // Not an async generator: its cleanup must run even if it is returned before it starts.
+  const checked: AsyncIterableIterator<StepView> = {
+    async next() {
+      const result = await steps.next();
+      if (!result.done && buffered() > limit) {
+        await steps.return?.();
+        throw new SubscriberTooSlowError(result.value.seq - 1);
       }
-    } finally {
-      await steps.return(undefined);
-    }
-  })();
+      return result;
+    },
+    return: (value?: unknown) => steps.return!(value),
+    throw: (error?: unknown) => steps.throw!(error),
+    [Symbol.asyncIterator]() {
+      return checked;
+    },
+  };
+  return checked;
 }
 
 /** An assistant message's steps: stored once its run has ended, rebuilt from events while it is active. */

@@ -5,10 +5,11 @@
  * missed; events the replay already covered are dropped; a gap in the live
  * stream (a follower that fell behind the bus) is filled from storage.
  * Ends after the terminal event, or at once for a finished run with
- * nothing left after `after`.
+ * nothing left after `after`. The first read also tells whether the run
+ * exists for the viewer and is still active, in one statement.
  */
 import { SubscriberTooSlowError } from '../errors.js';
-import { ListenerOverflowError, type EventBus } from './event-bus.js';
+import { ListenerOverflowError, type EventBus, type LiveEvents } from './event-bus.js';
 import { isTerminal, type RunStreamEvent } from './run-event.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { StepView } from './step-view.js';
@@ -18,8 +19,28 @@ export interface FollowDeps {
   bus: EventBus;
   /** How many live events a follower may fall behind before it is dropped. */
   maxLag: number;
-  /** Whether the run can still produce events. */
-  isActive(runId: string): Promise<boolean>;
+}
+
+/** Where a follow starts: a live listener attached first, then one read of the run (see openFollow). */
+export interface FollowStart {
+  live: LiveEvents;
+  /** The run could still produce events when the first page was read. */
+  active: boolean;
+  /** The first page of stored events after `after`. */
+  events: RunStreamEvent[];
+}
+
+/** Attaches the live listener, then reads the run; undefined (listener closed) when the viewer has no such run. */
+export async function openFollow(deps: FollowDeps, runId: string, userId: string, after: number): Promise<FollowStart | undefined> {
+  const live = deps.bus.listen(runId, deps.maxLag, after); // before the read, or events slip past
+  try {
+    const opened = await deps.store.openFollow(runId, userId, after);
+    if (!opened) live.close();
+    return opened && { live, ...opened };
+  } catch (error) {
+    live.close();
+    throw error;
+  }
 }
 
 /** Turns stream events into client steps, keeping each text step's whole content. */
@@ -40,13 +61,20 @@ class ContentTracker {
   }
 }
 
-export async function* followRun(deps: FollowDeps, runId: string, after: number): AsyncGenerator<StepView> {
-  let live = deps.bus.listen(runId, deps.maxLag, after); // before the read, or events slip past
+export async function* followRun(deps: FollowDeps, runId: string, after: number, start: FollowStart): AsyncGenerator<StepView> {
+  let live = start.live;
   const tracker = new ContentTracker(deps.store);
   let last = after;
   try {
+    let first: RunStreamEvent[] | undefined = start.events;
     const replay = async function* () {
       for (;;) {
+        if (first) {
+          const page = first;
+          first = undefined;
+          yield* page;
+          continue;
+        }
         // A long replay may outlast the live buffer: listen afresh before the next read,
         // which then covers everything the dropped buffer held (it was stored first).
         if (live.overflowed) live = deps.bus.listen(runId, deps.maxLag, last);
@@ -60,15 +88,8 @@ export async function* followRun(deps: FollowDeps, runId: string, after: number)
       yield await tracker.view(event);
       if (isTerminal(event)) return;
     }
-    if (!(await deps.isActive(runId))) {
-      // Finished meanwhile: whatever it wrote after our read is in storage now.
-      for await (const event of replay()) {
-        last = event.seq;
-        yield await tracker.view(event);
-        if (isTerminal(event)) return;
-      }
-      return;
-    }
+    // Ended before the first read: every event was in storage and has been replayed.
+    if (!start.active) return;
     for await (const event of live) {
       if (event.seq <= last) continue; // already replayed
       if (event.seq > last + 1) {

@@ -35,6 +35,35 @@ export class RunEventStore {
     await manager.query(TICK_SQL, [JSON.stringify(events.map(toRow)), JSON.stringify(finals.map(finalRow))]);
   }
 
+  /**
+   * The start of a follow, in one statement and one snapshot: whether the
+   * viewer's run exists, whether it is still active, and its first page of
+   * events after `after`. An inactive run's events are all stored already.
+   */
+  async openFollow(
+    runId: string,
+    userId: string,
+    after: number,
+    limit = 1000,
+  ): Promise<{ active: boolean; events: RunStreamEvent[] } | undefined> {
+    const rows: (Partial<EventRow> & { status: string })[] = await this.dataSource.query(
+      `SELECT r.status, e.run_id, e.seq, e.type, e.step_id, e.step_index, e.payload
+       FROM runs r LEFT JOIN LATERAL (
+         SELECT run_id, seq, type, step_id, step_index, payload FROM run_events
+         WHERE run_id = r.id AND seq > $3 ORDER BY seq LIMIT $4
+       ) e ON true
+       WHERE r.id = $1 AND r.user_id = $2
+       ORDER BY e.seq`,
+      [runId, userId, after, limit],
+    );
+    if (rows.length === 0) return undefined;
+    const status = rows[0]!.status;
+    return {
+      active: status === 'QUEUED' || status === 'RUNNING',
+      events: rows.filter((row) => row.seq != null).map((row) => fromRow(row as EventRow)),
+    };
+  }
+
   /** Events with seq > after, oldest first, at most `limit`. */
   async readAfter(runId: string, after: number, limit = 1000): Promise<RunStreamEvent[]> {
     const rows: EventRow[] = await this.dataSource.query(

@@ -15,7 +15,8 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Viewer } from '../users/viewer.js';
 import { parseInput } from '../validation.js';
 import type { EventBus } from './event-bus.js';
-import { followRun } from './follow-run.js';
+import { closingIterator } from '../async-iteration.js';
+import { followRun, openFollow } from './follow-run.js';
 import { SendLimiter } from './send-limiter.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { RunExecutor } from './run-executor.js';
@@ -295,19 +296,12 @@ export class RunService {
   }
 
   /** The run's steps from `after` on; NOT_FOUND for runs the viewer cannot see. */
-  async chatSteps(viewer: Viewer, runId: string, after: number): Promise<AsyncGenerator<StepView>> {
+  async chatSteps(viewer: Viewer, runId: string, after: number): Promise<AsyncIterableIterator<StepView>> {
     if (!Number.isInteger(after) || after < 0) throw new BadUserInputError('after must be a whole number of 0 or more.');
-    await this.get(viewer, runId);
-    return followRun(
-      {
-        store: this.store,
-        bus: this.bus,
-        maxLag: this.options.subscriberMaxLagEvents,
-        isActive: (id) => this.isActive(id),
-      },
-      runId,
-      after,
-    );
+    const deps = { store: this.store, bus: this.bus, maxLag: this.options.subscriberMaxLagEvents };
+    const start = await openFollow(deps, runId, viewer.id, after);
+    if (!start) throw new NotFoundError('run');
+    return closingIterator(followRun(deps, runId, after, start), () => start.live.close());
   }
 
   /** Cancels the conversation's active run, if any, before it is deleted. */
