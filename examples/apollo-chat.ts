@@ -61,9 +61,10 @@ export function toWsUrl(url: string): string {
 /** graphql-ws backoff: short, growing, capped. */
 export const retryWait = (retries: number) => new Promise<void>((r) => setTimeout(r, Math.min(100 * 2 ** retries, 3_000)));
 
-export function createApolloClient(options: Pick<ExampleOptions, 'url' | 'wsUrl' | 'token' | 'retryAttempts'>) {
+/** The graphql-ws client every example uses: the token in connectionParams, retries that resubscribe. */
+export function createWsClient(options: Pick<ExampleOptions, 'url' | 'wsUrl' | 'token' | 'retryAttempts'>) {
   const authorization = options.token ? `Bearer ${options.token}` : undefined;
-  const ws = createClient({
+  return createClient({
     url: options.wsUrl ?? toWsUrl(options.url),
     webSocketImpl: WebSocket,
     connectionParams: authorization ? { authorization } : {},
@@ -71,6 +72,11 @@ export function createApolloClient(options: Pick<ExampleOptions, 'url' | 'wsUrl'
     shouldRetry: () => true,
     retryWait,
   });
+}
+
+export function createApolloClient(options: Pick<ExampleOptions, 'url' | 'wsUrl' | 'token' | 'retryAttempts'>) {
+  const authorization = options.token ? `Bearer ${options.token}` : undefined;
+  const ws = createWsClient(options);
   const http = new HttpLink({ uri: options.url, headers: authorization ? { authorization } : {} });
   const link = ApolloLink.split(({ query }) => isSubscriptionOperation(query), new GraphQLWsLink(ws), http);
   const stepPolicy = { keyFields: false as const };

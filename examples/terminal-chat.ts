@@ -11,11 +11,9 @@
  * resubscribe by hand with `after` = the newest seq.
  */
 import { print } from 'graphql';
-import { createClient } from 'graphql-ws';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
-import { MAX_RESUBSCRIBES, retryWait, toWsUrl } from './apollo-chat.js';
+import { createWsClient, MAX_RESUBSCRIBES } from './apollo-chat.js';
 import { ChatStepsDocument, SendMessageDocument, type ChatStepsSubscription, type SendMessageMutation } from './generated/graphql.js';
 import { resumable, StepLog, type StepEvent } from './steps.js';
 
@@ -104,14 +102,7 @@ export async function runTerminalChat(options: TerminalChatOptions) {
   if (!sent.data) throw new Error(`sendMessage failed: ${sent.errors?.map((e) => e.message).join('; ') ?? response.status}`);
   const { run, conversation } = sent.data.sendMessage;
 
-  const ws = createClient({
-    url: options.wsUrl ?? toWsUrl(options.url),
-    webSocketImpl: WebSocket,
-    connectionParams: authorization ? { authorization } : {},
-    retryAttempts: options.retryAttempts ?? 5,
-    shouldRetry: () => true,
-    retryWait,
-  });
+  const ws = createWsClient(options);
   const render = createRenderer(write, options.color ?? false);
   const log = new StepLog();
   const subscribedAfter: number[] = [];

@@ -12,24 +12,15 @@
  *   npx tsx examples/urql-chat.ts "What is 6*7?"   (CHAT_URL, CHAT_TOKEN)
  */
 import { Client, fetchExchange, subscriptionExchange } from '@urql/core';
-import { createClient } from 'graphql-ws';
 import { onEnd, pipe, subscribe } from 'wonka';
 import { pathToFileURL } from 'node:url';
-import WebSocket from 'ws';
-import { MAX_RESUBSCRIBES, retryWait, toWsUrl, type ExampleOptions, type ExampleResult } from './apollo-chat.js';
+import { createWsClient, MAX_RESUBSCRIBES, type ExampleOptions, type ExampleResult } from './apollo-chat.js';
 import { ChatStepsDocument, SendMessageDocument } from './generated/graphql.js';
 import { resumable, StepLog } from './steps.js';
 
 export function createUrqlClient(options: Pick<ExampleOptions, 'url' | 'wsUrl' | 'token' | 'retryAttempts'>) {
   const authorization = options.token ? `Bearer ${options.token}` : undefined;
-  const ws = createClient({
-    url: options.wsUrl ?? toWsUrl(options.url),
-    webSocketImpl: WebSocket,
-    connectionParams: authorization ? { authorization } : {},
-    retryAttempts: options.retryAttempts ?? 5,
-    shouldRetry: () => true,
-    retryWait,
-  });
+  const ws = createWsClient(options);
   const client = new Client({
     url: options.url,
     fetchOptions: (): RequestInit => ({ headers: authorization ? { authorization } : ({} as Record<string, string>) }),
