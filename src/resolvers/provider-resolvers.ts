@@ -24,6 +24,5 @@ export async function deleteProvider(ctx: GraphQLContext, globalId: string): Pro
 }
 
 export function providerModels(ctx: GraphQLContext, provider: Provider): Promise<string[]> {
-  requireViewer(ctx);
-  return ctx.services.providers.models(provider);
+  return ctx.services.providers.models(requireViewer(ctx), provider);
 }

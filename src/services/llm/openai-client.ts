@@ -7,7 +7,10 @@
  * no headers within the timeout is not retried either: the SDK would retry a
  * hang like a 5xx, and each attempt would cost the whole timeout again.
  */
+import net from 'node:net';
 import OpenAI from 'openai';
+import { Agent } from 'undici';
+import { isPrivateAddress, publicOnlyLookup } from '../providers/address-policy.js';
 import type { Provider } from '../../entities/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 
@@ -15,7 +18,15 @@ export interface ClientOptions {
   maxRetries: number;
   /** How long one attempt may wait for the response's headers (not retried). */
   timeoutMs: number;
+  /**
+   * Connect only to public addresses and follow no redirect (a non-admin's
+   * private provider): the SSRF guard at request time, not only when the URL
+   * was saved.
+   */
+  publicOnly?: boolean;
 }
+
+const publicOnlyAgent = new Agent({ connect: { lookup: publicOnlyLookup as unknown as net.LookupFunction } });
 
 /** Marks the synthetic answer to a request whose headers never came. */
 export const HEADERS_TIMEOUT_HEADER = 'x-chat-run-headers-timeout';
@@ -67,8 +78,13 @@ export function splitSseEvents(body: ReadableStream<Uint8Array>): ReadableStream
  * marked, non-retryable 504 when it runs out), tells the SDK not to retry
  * when the wait asked for is too long, and splits event streams per event.
  */
-function providerFetch(headersTimeoutMs: number): typeof fetch {
+function providerFetch(headersTimeoutMs: number, publicOnly: boolean): typeof fetch {
   return async (input, init) => {
+    if (publicOnly) {
+      // An address literal never goes through the lookup: check it here.
+      const host = new URL(input instanceof Request ? input.url : String(input)).hostname.replace(/^\[(.*)\]$/, '$1');
+      if (net.isIP(host) && isPrivateAddress(host)) throw new TypeError(`${host} is a private address`);
+    }
     const controller = new AbortController();
     const outer = init?.signal;
     if (outer?.aborted) controller.abort(outer.reason);
@@ -76,7 +92,11 @@ function providerFetch(headersTimeoutMs: number): typeof fetch {
     const timer = setTimeout(() => controller.abort(new HeadersTimeout()), headersTimeoutMs);
     let response: Response;
     try {
-      response = await fetch(input, { ...init, signal: controller.signal });
+      response = await fetch(input, {
+        ...init,
+        signal: controller.signal,
+        ...(publicOnly ? { dispatcher: publicOnlyAgent, redirect: 'error' } : {}),
+      } as RequestInit);
     } catch (error) {
       if (controller.signal.reason instanceof HeadersTimeout && !outer?.aborted) {
         return new Response(JSON.stringify({ error: { message: 'The provider sent no response in time.', type: 'timeout' } }), {
@@ -108,6 +128,6 @@ export function createOpenAIClient(provider: Provider, secrets: SecretBox, optio
     // The wait for headers is bounded per attempt in providerFetch; the SDK's own timeout (which
     // it would retry) only backs that up.
     timeout: Math.max(options.timeoutMs * 4, 600_000),
-    fetch: providerFetch(options.timeoutMs),
+    fetch: providerFetch(options.timeoutMs, options.publicOnly ?? false),
   });
 }

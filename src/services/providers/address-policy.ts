@@ -5,6 +5,7 @@
  * operator allows it (PROVIDER_ALLOW_PRIVATE).
  */
 import dns from 'node:dns/promises';
+import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
 
 const blocked = new net.BlockList();
@@ -58,4 +59,26 @@ export async function privateAddressOf(url: URL): Promise<string | undefined> {
   } catch {
     return host;
   }
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address?: string | LookupAddress[], family?: number) => void;
+
+/**
+ * A `dns.lookup` for outgoing connections that refuses private addresses: the
+ * check at the moment of connecting, so a hostname that resolved publicly
+ * when it was saved and privately now (DNS rebinding) is still refused.
+ */
+export function publicOnlyLookup(hostname: string, options: { all?: boolean; family?: number }, callback: LookupCallback): void {
+  dns.lookup(hostname, { ...options, all: true, verbatim: true }).then(
+    (addresses) => {
+      const blockedAddress = addresses.find((a) => isPrivateAddress(a.address));
+      if (blockedAddress) {
+        const error: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private address`);
+        error.code = 'EPRIVATEADDRESS';
+        callback(error);
+      } else if (options.all) callback(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    },
+    (error: NodeJS.ErrnoException) => callback(error),
+  );
 }

@@ -191,20 +191,29 @@ export class ProviderService {
     return chosen;
   }
 
+  /**
+   * Whether requests to this provider may reach only public addresses: a
+   * non-admin's private provider, unless PROVIDER_ALLOW_PRIVATE. (Only its
+   * owner can use a private provider, so `user` is its owner.)
+   */
+  publicOnly(provider: Provider, user: { permissionLevel: number }): boolean {
+    return !provider.shared && !this.options.allowPrivateAddresses && !isAdmin(user);
+  }
+
   /** The endpoint's models (GET /models), cached briefly; empty when the endpoint cannot say. */
-  models(provider: Provider): Promise<string[]> {
+  models(viewer: Viewer, provider: Provider): Promise<string[]> {
     const version = provider.updatedAt.getTime();
     const cached = this.modelsCache.get(provider.id);
     const ttl = this.options.modelsCacheMs ?? 60_000;
     if (cached && cached.version === version && cached.at > Date.now() - ttl) return cached.models;
-    const models = this.fetchModels(provider);
+    const models = this.fetchModels(provider, this.publicOnly(provider, viewer));
     this.modelsCache.set(provider.id, { version, at: Date.now(), models });
     return models;
   }
 
-  private async fetchModels(provider: Provider): Promise<string[]> {
+  private async fetchModels(provider: Provider, publicOnly: boolean): Promise<string[]> {
     try {
-      const client = createOpenAIClient(provider, this.secrets, { maxRetries: 0, timeoutMs: 5_000 });
+      const client = createOpenAIClient(provider, this.secrets, { maxRetries: 0, timeoutMs: 5_000, publicOnly });
       const ids: string[] = [];
       for await (const model of client.models.list()) {
         ids.push(model.id);

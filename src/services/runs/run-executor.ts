@@ -170,6 +170,7 @@ export class RunExecutor {
     const client = createOpenAIClient(plan.provider, this.secrets, {
       maxRetries: this.options.llmMaxRetries,
       timeoutMs: this.options.stallTimeoutMs,
+      publicOnly: this.providers.publicOnly(plan.provider, plan.user),
     });
     return runAgentLoop({
       messages: plan.messages,

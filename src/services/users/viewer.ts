@@ -12,4 +12,4 @@ export interface Viewer {
 /** Permission level from which a user is an admin (may manage shared providers). */
 export const ADMIN_LEVEL = 10;
 
-export const isAdmin = (viewer: Viewer): boolean => viewer.permissionLevel >= ADMIN_LEVEL;
+export const isAdmin = (viewer: Pick<Viewer, 'permissionLevel'>): boolean => viewer.permissionLevel >= ADMIN_LEVEL;
