@@ -3,20 +3,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
 import { follow, readRun, send, startChatServer } from './helpers/chat.js';
+import { openAcked } from './helpers/raw-ws.js';
 import { codeOf, describeEachBackend, type TestServer } from './helpers/server.js';
 
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id status } } }`;
-
-/** Opens a raw graphql-transport-ws socket and acknowledges it. */
-async function rawSocket(server: TestServer, token: string) {
-  const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
-  const messages: any[] = [];
-  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-  await new Promise((resolve) => socket.once('open', resolve));
-  socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-  await new Promise((resolve) => socket.once('message', resolve));
-  return { socket, messages };
-}
 
 describeEachBackend('abuse limits', (backend) => {
   let fake: FakeLlm;
@@ -63,12 +53,11 @@ describeEachBackend('abuse limits', (backend) => {
 
   it('applies the same document limits over WebSocket', async () => {
     const token = await server.token('armor-ws');
-    const { socket, messages } = await rawSocket(server, token);
-    socket.send(JSON.stringify({ id: 'q', type: 'subscribe', payload: { query: '{ a: viewer { id } b: viewer { id } c: viewer { id } d: viewer { id } }' } }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const error = messages.find((m) => m.id === 'q' && m.type === 'error');
+    const socket = await openAcked(server.wsUrl, token);
+    socket.send({ id: 'q', type: 'subscribe', payload: { query: '{ a: viewer { id } b: viewer { id } c: viewer { id } d: viewer { id } }' } });
+    const error = await socket.waitFor((m) => m.id === 'q' && m.type === 'error');
     expect(error.payload[0].extensions.code).toBe('QUERY_TOO_COMPLEX');
-    socket.close();
+    socket.ws.close();
   });
 
   it('refuses a message over MAX_MESSAGE_CHARS with BAD_USER_INPUT', async () => {
@@ -133,19 +122,16 @@ describeEachBackend('abuse limits', (backend) => {
     const token = await server.token('many-subs');
     fake.enqueue(text('a long slow answer for the subscribers', { delayMs: 100 }));
     const { runId } = await send(server, token, { text: 'watch me' });
-    const { socket, messages } = await rawSocket(server, token);
+    const socket = await openAcked(server.wsUrl, token);
     const subscribe = (id: string) =>
-      socket.send(
-        JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription($r: ID!) { chatSteps(runId: $r) { __typename } }', variables: { r: runId } } }),
-      );
+      socket.send({ id, type: 'subscribe', payload: { query: 'subscription($r: ID!) { chatSteps(runId: $r) { __typename } }', variables: { r: runId } } });
     subscribe('s1');
     subscribe('s2');
     subscribe('s3');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const refused = messages.find((m) => m.id === 's3' && m.type === 'error');
+    const refused = await socket.waitFor((m) => m.id === 's3' && m.type === 'error');
     expect(refused.payload[0].extensions.code).toBe('TOO_MANY_SUBSCRIPTIONS');
-    expect(messages.some((m) => m.id === 's1' && m.type === 'next')).toBe(true);
-    socket.close();
+    expect(await socket.waitFor((m) => m.id === 's1' && m.type === 'next')).toBeDefined();
+    socket.ws.close();
     await follow(server, token, runId);
   });
 });

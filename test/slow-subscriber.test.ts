@@ -5,9 +5,9 @@
  * can resume with `after` and get the rest.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
 import { follow, send, startChatServer } from './helpers/chat.js';
+import { openAcked } from './helpers/raw-ws.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
 describeEachBackend('a slow subscriber', (backend) => {
@@ -28,21 +28,16 @@ describeEachBackend('a slow subscriber', (backend) => {
     fake.enqueue(text('x'.repeat(300_000), { chunkChars: 300, delayMs: 3 }));
     const { runId } = await send(server, token, { text: 'a long answer please' });
 
-    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
-    const messages: any[] = [];
-    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-    await new Promise((resolve) => socket.once('open', resolve));
-    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
-    await new Promise((resolve) => socket.once('message', resolve));
-    socket.send(
-      JSON.stringify({
+    const { ws: socket, messages, send: sendFrame } = await openAcked(server.wsUrl, token);
+    sendFrame(
+      {
         id: '1',
         type: 'subscribe',
         payload: {
           query: 'subscription($r: ID!) { chatSteps(runId: $r) { ... on TextStep { seq content } ... on DoneStep { seq } } }',
           variables: { r: runId },
         },
-      }),
+      },
     );
     // Stop reading: the server's socket buffer fills up.
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
