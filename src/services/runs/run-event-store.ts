@@ -114,30 +114,12 @@ export function foldInto(steps: StoredStep[], event: RunStreamEvent): void {
       return;
     }
     case 'tool_call':
-      steps[event.index] = {
-        type: 'tool_call',
-        id: event.stepId,
-        index: event.index,
-        seq: event.seq,
-        toolCallId: event.toolCallId,
-        name: event.name,
-        arguments: event.arguments,
-      };
+    case 'tool_result': {
+      // The event's fields are the step's, under their stored names.
+      const { runId: _runId, stepId, ...step } = event;
+      steps[event.index] = { ...step, id: stepId };
       return;
-    case 'tool_result':
-      steps[event.index] = {
-        type: 'tool_result',
-        id: event.stepId,
-        index: event.index,
-        seq: event.seq,
-        toolCallId: event.toolCallId,
-        callStepId: event.callStepId,
-        name: event.name,
-        content: event.content,
-        success: event.success,
-        durationMs: event.durationMs,
-      };
-      return;
+    }
     default:
       return;
   }
