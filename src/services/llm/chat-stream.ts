@@ -4,9 +4,10 @@
  * then the tool calls (fragments accumulated by index), the finish reason
  * and the usage. Knows nothing of runs, GraphQL or storage.
  */
-import type OpenAI from 'openai';
+import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { StallError } from './llm-errors.js';
+import { SseChunkParser } from './sse-chunks.js';
 
 export interface ToolCallRequest {
   /** The provider's id (generated when the provider sent none). */
@@ -36,6 +37,13 @@ export interface ChatRequest {
   maxTokens?: number | null;
   /** Provider-specific fields added when thinking is on (Provider.thinkingParams). */
   extraBody?: Record<string, unknown> | null;
+}
+
+/** Adds a delta to a batch of events, extending the last one when it is of the same kind. */
+function appendDelta(events: ChatStreamEvent[], type: 'thinking' | 'text', delta: string): void {
+  const last = events[events.length - 1];
+  if (last && last.type === type) last.delta += delta;
+  else events.push({ type, delta });
 }
 
 interface DeltaWithReasoning {
@@ -91,48 +99,64 @@ export async function* streamChat(
   const calls = new Map<number, ToolCallRequest>();
   let finishReason = 'stop';
   let usage: CompletionUsage | null = null;
+  const readChunk = (chunk: ChatCompletionChunk, out: ChatStreamEvent[]) => {
+    if (chunk.usage) {
+      const details = chunk.usage.completion_tokens_details;
+      usage = {
+        promptTokens: chunk.usage.prompt_tokens ?? 0,
+        completionTokens: chunk.usage.completion_tokens ?? 0,
+        totalTokens: chunk.usage.total_tokens ?? 0,
+        reasoningTokens: details?.reasoning_tokens ?? null,
+      };
+    }
+    for (const choice of chunk.choices ?? []) {
+      if (choice.index !== undefined && choice.index !== 0) continue;
+      const delta = (choice.delta ?? {}) as DeltaWithReasoning;
+      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (reasoning) appendDelta(out, 'thinking', reasoning);
+      if (delta.content) appendDelta(out, 'text', delta.content);
+      for (const fragment of delta.tool_calls ?? []) {
+        const index = fragment.index ?? 0;
+        let call = calls.get(index);
+        if (!call) {
+          call = { id: '', name: '', arguments: '' };
+          calls.set(index, call);
+        }
+        if (fragment.id) call.id = fragment.id;
+        if (fragment.function?.name) call.name += fragment.function.name;
+        if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
+      }
+      if (choice.finish_reason) finishReason = choice.finish_reason;
+    }
+  };
   try {
-    const stream = await client.chat.completions.create(body, { signal: controller.signal });
+    // The request goes through the SDK (retries, error classes); its body is read here (see sse-chunks.ts).
+    const response = await client.chat.completions.create(body, { signal: controller.signal }).asResponse();
+    if (!response.body) throw new OpenAI.APIConnectionError({ message: 'The provider answered without a body.' });
+    const parser = new SseChunkParser(response.headers);
     armStallTimer();
-    for await (const chunk of stream) {
+    // The deltas of one network read go out together: consecutive ones of a kind as one event.
+    const eventsOf = (chunks: ChatCompletionChunk[]) => {
+      const events: ChatStreamEvent[] = [];
+      for (const chunk of chunks) readChunk(chunk, events);
+      return events;
+    };
+    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
       lastChunkAt = performance.now();
       if (first) {
         first = false;
         options.onFirstChunk?.(performance.now() - started);
       }
-      if (chunk.usage) {
-        const details = chunk.usage.completion_tokens_details;
-        usage = {
-          promptTokens: chunk.usage.prompt_tokens ?? 0,
-          completionTokens: chunk.usage.completion_tokens ?? 0,
-          totalTokens: chunk.usage.total_tokens ?? 0,
-          reasoningTokens: details?.reasoning_tokens ?? null,
-        };
-      }
-      for (const choice of chunk.choices ?? []) {
-        if (choice.index !== undefined && choice.index !== 0) continue;
-        const delta = (choice.delta ?? {}) as DeltaWithReasoning;
-        const reasoning = delta.reasoning_content ?? delta.reasoning;
-        if (reasoning) yield { type: 'thinking', delta: reasoning };
-        if (delta.content) yield { type: 'text', delta: delta.content };
-        for (const fragment of delta.tool_calls ?? []) {
-          const index = fragment.index ?? 0;
-          let call = calls.get(index);
-          if (!call) {
-            call = { id: '', name: '', arguments: '' };
-            calls.set(index, call);
-          }
-          if (fragment.id) call.id = fragment.id;
-          if (fragment.function?.name) call.name += fragment.function.name;
-          if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
-        }
-        if (choice.finish_reason) finishReason = choice.finish_reason;
-      }
+      yield* eventsOf(parser.push(bytes));
+      if (parser.failure) throw parser.failure;
     }
-    // The SDK ends the stream quietly when its request is aborted: a stall or a cancel is not a finished answer.
-    if (controller.signal.aborted) throw stalled ? new StallError(options.stallTimeoutMs) : controller.signal.reason;
+    yield* eventsOf(parser.end());
+    if (parser.failure) throw parser.failure;
+    if (controller.signal.aborted) throw controller.signal.reason;
   } catch (error) {
     if (stalled) throw new StallError(options.stallTimeoutMs);
+    // A cancel surfaces as its own reason, not as whatever the aborted read threw.
+    if (controller.signal.aborted) throw controller.signal.reason;
     throw error;
   } finally {
     clearInterval(timer);

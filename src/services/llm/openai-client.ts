@@ -48,35 +48,9 @@ function retryAfterMs(headers: Headers): number | undefined {
 }
 
 /**
- * The SDK's SSE reader copies its whole pending buffer once per event
- * (`data.slice` in `iterSSEChunks`), so a network chunk holding hundreds of
- * events (a fast provider: 64 KB of tokens at once) costs time and garbage
- * quadratic in its size. Handing it one event per chunk (views, no copy)
- * keeps that linear; the bytes and their order are unchanged.
- */
-export function splitSseEvents(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        let start = 0;
-        let i = chunk.indexOf(10);
-        while (i >= 0 && i + 1 < chunk.length) {
-          if (chunk[i + 1] === 10) {
-            controller.enqueue(chunk.subarray(start, i + 2));
-            start = i + 2;
-          }
-          i = chunk.indexOf(10, i + 1);
-        }
-        if (start < chunk.length) controller.enqueue(chunk.subarray(start));
-      },
-    }),
-  );
-}
-
-/**
  * The provider `fetch`: bounds the wait for headers (answering a synthetic,
- * marked, non-retryable 504 when it runs out), tells the SDK not to retry
- * when the wait asked for is too long, and splits event streams per event.
+ * marked, non-retryable 504 when it runs out) and tells the SDK not to
+ * retry when the wait asked for is too long.
  */
 function providerFetch(headersTimeoutMs: number, publicOnly: boolean): typeof fetch {
   return async (input, init) => {
@@ -107,9 +81,6 @@ function providerFetch(headersTimeoutMs: number, publicOnly: boolean): typeof fe
       throw error;
     } finally {
       clearTimeout(timer);
-    }
-    if (response.ok && response.body && response.headers.get('content-type')?.includes('text/event-stream')) {
-      return new Response(splitSseEvents(response.body), { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     const wait = response.ok ? undefined : retryAfterMs(response.headers);
     if (wait === undefined || wait <= MAX_RETRY_AFTER_MS) return response;
