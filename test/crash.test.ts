@@ -143,9 +143,8 @@ describePostgres('crash at random moments [postgres]', () => {
       // What the dead server left behind.
       const [stored] = (await db.query('SELECT coalesce(max(seq), 0)::int AS seq FROM run_events WHERE run_id = $1', [rowIdOf(runId)])).rows;
       const lastStored: number = stored.seq;
-      const [row] = (await db.query('SELECT status, last_seq FROM runs WHERE id = $1', [rowIdOf(runId)])).rows;
+      const [row] = (await db.query('SELECT status FROM runs WHERE id = $1', [rowIdOf(runId)])).rows;
       expect(['QUEUED', 'RUNNING']).toContain(row.status);
-      expect(row.last_seq).toBe(lastStored);
       expect(lastStored).toBeGreaterThanOrEqual(lastSeen);
 
       // Restart on the same database: the sweep ends the run once the dead owner's lease is over.

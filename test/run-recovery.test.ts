@@ -105,8 +105,9 @@ describePostgres('restart recovery [postgres]', () => {
     try {
       const [row] = (await db.query('SELECT max(seq)::int AS seq FROM run_events WHERE run_id = $1', [rowIdOf(runId)])).rows;
       lastStored = row.seq;
+      // An active run's row is not rewritten per tick: its events alone say how far it got.
       const [runRow] = (await db.query('SELECT status, last_seq FROM runs WHERE id = $1', [rowIdOf(runId)])).rows;
-      expect(runRow).toEqual({ status: 'RUNNING', last_seq: lastStored });
+      expect(runRow).toEqual({ status: 'RUNNING', last_seq: 0 });
     } finally {
       await db.end();
     }

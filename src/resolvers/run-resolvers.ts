@@ -59,6 +59,16 @@ export async function chatSteps(ctx: GraphQLContext, globalRunId: string, after:
   return checked;
 }
 
+/** A run's lastSeq: stored once it has ended, its newest event's seq while it is active. */
+export async function runLastSeq(ctx: GraphQLContext, run: Run): Promise<number> {
+  if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run.lastSeq;
+  const live = await loader(ctx, 'liveLastSeq', async (runIds) => {
+    const byRun = await ctx.services.runs.liveLastSeqs(runIds);
+    return runIds.map((id) => byRun.get(id) ?? 0);
+  }).load(run.id);
+  return Math.max(live, run.lastSeq);
+}
+
 /** An assistant message's steps: stored once its run has ended, rebuilt from events while it is active. */
 async function assistantSteps(ctx: GraphQLContext, message: Message): Promise<StoredStep[]> {
   if (message.role !== 'assistant' || message.steps.length > 0 || !message.runId) return message.steps;

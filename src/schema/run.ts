@@ -1,4 +1,4 @@
-import { runById } from '../resolvers/run-resolvers.js';
+import { runById, runLastSeq } from '../resolvers/run-resolvers.js';
 import { EMPTY_USAGE } from '../services/runs/step-view.js';
 import { builder } from './builder.js';
 import { RunErrorCodeEnum, RunStatusEnum } from './enums.js';
@@ -37,7 +37,7 @@ RunRef.implement({
       nullable: true,
       resolve: (r) => (r.errorCode ? { code: r.errorCode, message: r.errorMessage ?? '' } : null),
     }),
-    lastSeq: t.exposeInt('lastSeq', { description: 'seq of the newest event so far.' }),
+    lastSeq: t.int({ description: 'seq of the newest event so far.', resolve: (r, _args, ctx) => runLastSeq(ctx, r) }),
     startedAt: t.expose('startedAt', { type: 'DateTime' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
   }),

@@ -111,6 +111,10 @@ export async function follow(
         onStep?.(step);
       }
     }
+  } catch (error) {
+    // An `error` message (a subscription ended by the server, e.g. SUBSCRIBER_TOO_SLOW) arrives as a thrown list.
+    if (!Array.isArray(error)) throw error;
+    errors.push(...error);
   } finally {
     await client.dispose();
   }

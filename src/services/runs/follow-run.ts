@@ -11,7 +11,7 @@
 import { SubscriberTooSlowError } from '../errors.js';
 import { ListenerOverflowError, type EventBus, type LiveEvents } from './event-bus.js';
 import { isTerminal, type RunStreamEvent } from './run-event.js';
-import type { RunEventStore } from './run-event-store.js';
+import { REPLAY_PAGE, type RunEventStore } from './run-event-store.js';
 import type { StepView } from './step-view.js';
 
 export interface FollowDeps {
@@ -67,20 +67,21 @@ export async function* followRun(deps: FollowDeps, runId: string, after: number,
   let last = after;
   try {
     let first: RunStreamEvent[] | undefined = start.events;
+    // Pages of stored events after `last`; a short page was all there was when it was read.
     const replay = async function* () {
       for (;;) {
+        let page: RunStreamEvent[];
         if (first) {
-          const page = first;
+          page = first;
           first = undefined;
-          yield* page;
-          continue;
+        } else {
+          // A long replay may outlast the live buffer: listen afresh before the next read,
+          // which then covers everything the dropped buffer held (it was stored first).
+          if (live.overflowed) live = deps.bus.listen(runId, deps.maxLag, last);
+          page = await deps.store.readAfter(runId, last);
         }
-        // A long replay may outlast the live buffer: listen afresh before the next read,
-        // which then covers everything the dropped buffer held (it was stored first).
-        if (live.overflowed) live = deps.bus.listen(runId, deps.maxLag, last);
-        const batch = await deps.store.readAfter(runId, last);
-        if (batch.length === 0) return;
-        yield* batch;
+        yield* page;
+        if (page.length < REPLAY_PAGE) return;
       }
     };
     for await (const event of replay()) {

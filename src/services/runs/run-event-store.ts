@@ -1,8 +1,9 @@
 /**
  * The database side of run events. One tick of the flusher is one
- * statement: the events of every active run, their runs' last_seq, and for
- * runs that end in that tick their final row, message and conversation, all
+ * statement: the events of every active run, and for runs that end in that
+ * tick their final row (with last_seq), message and conversation, all
  * atomic, so a client that sees a terminal event can rely on all of them.
+ * While a run is active its last seq is that of its newest stored event.
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RunEventType, StoredStep } from '../../entities/index.js';
@@ -11,6 +12,9 @@ import { fromRow, toRow, type RunStreamEvent } from './run-event.js';
 import type { RunFinal } from './run-recorder.js';
 
 type EventRow = Parameters<typeof fromRow>[0];
+
+/** Events per replay read: a shorter page is the last one stored. */
+export const REPLAY_PAGE = 1000;
 
 export class RunEventStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -44,7 +48,7 @@ export class RunEventStore {
     runId: string,
     userId: string,
     after: number,
-    limit = 1000,
+    limit = REPLAY_PAGE,
   ): Promise<{ active: boolean; events: RunStreamEvent[] } | undefined> {
     const rows: (Partial<EventRow> & { status: string })[] = await this.dataSource.query(
       `SELECT r.status, e.run_id, e.seq, e.type, e.step_id, e.step_index, e.payload
@@ -65,13 +69,23 @@ export class RunEventStore {
   }
 
   /** Events with seq > after, oldest first, at most `limit`. */
-  async readAfter(runId: string, after: number, limit = 1000): Promise<RunStreamEvent[]> {
+  async readAfter(runId: string, after: number, limit = REPLAY_PAGE): Promise<RunStreamEvent[]> {
     const rows: EventRow[] = await this.dataSource.query(
       `SELECT run_id, seq, type, step_id, step_index, payload FROM run_events
        WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [runId, after, limit],
     );
     return rows.map(fromRow);
+  }
+
+  /** The seq of each run's newest stored event (0 when it has none): the lastSeq of active runs. */
+  async lastSeqs(runIds: readonly string[]): Promise<Map<string, number>> {
+    const rows: { run_id: string; seq: number }[] = await this.dataSource.query(
+      `SELECT r.id AS run_id, COALESCE((SELECT max(seq) FROM run_events WHERE run_id = r.id), 0) AS seq
+       FROM unnest($1::uuid[]) AS r(id)`,
+      [runIds],
+    );
+    return new Map(rows.map((row) => [row.run_id, row.seq]));
   }
 
   /** The text of a thinking or text step before event `beforeSeq` (a follower joining mid-step). */
@@ -157,18 +171,20 @@ const TICK_SQL = `
       run_id uuid, conversation_id uuid, assistant_message_id uuid, remove_message boolean, status text,
       error_code text, error_message text, usage jsonb, iterations int, text text, steps jsonb, token_count int)
   ),
+  -- Only runs that end are touched here: an active run's last seq is read from its events
+  -- (an UPDATE of every active run's row on every tick cost more than the INSERT itself).
   runs_written AS (
     UPDATE runs SET
       last_seq = GREATEST(runs.last_seq, newest.seq),
-      status = COALESCE(finals.status, runs.status),
-      error_code = CASE WHEN finals.run_id IS NULL THEN runs.error_code ELSE finals.error_code END,
-      error_message = CASE WHEN finals.run_id IS NULL THEN runs.error_message ELSE finals.error_message END,
+      status = finals.status,
+      error_code = finals.error_code,
+      error_message = finals.error_message,
       usage = COALESCE(finals.usage, runs.usage),
       iterations = COALESCE(finals.iterations, runs.iterations),
-      finished_at = CASE WHEN finals.run_id IS NULL THEN runs.finished_at ELSE clock_timestamp() END,
+      finished_at = clock_timestamp(),
       assistant_message_id = CASE WHEN finals.remove_message THEN NULL ELSE runs.assistant_message_id END
-    FROM newest LEFT JOIN finals ON finals.run_id = newest.run_id
-    WHERE runs.id = newest.run_id
+    FROM finals JOIN newest ON newest.run_id = finals.run_id
+    WHERE runs.id = finals.run_id
     RETURNING runs.id
   ),
   messages_written AS (

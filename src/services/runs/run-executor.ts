@@ -297,7 +297,9 @@ export class RunExecutor {
         `SELECT run_id, seq, type, step_id, step_index, payload FROM run_events WHERE run_id = $1 ORDER BY seq`,
         [runId],
       );
-      const rec = new RunRecorder(run.id, run.conversationId, run.assistantMessageId, run.lastSeq);
+      // An active run's row does not follow its events: the INTERRUPTED event comes after the newest one.
+      const newest = rows.length > 0 ? Number(rows[rows.length - 1].seq) : 0;
+      const rec = new RunRecorder(run.id, run.conversationId, run.assistantMessageId, Math.max(run.lastSeq, newest));
       for (const row of rows) foldInto(rec.steps, fromRow(row));
       rec.finish({
         kind: 'error',

@@ -310,6 +310,11 @@ export class RunService {
     if (active) await this.cancel(viewer, active.id);
   }
 
+  /** The newest stored seq of active runs (their rows get last_seq when they end). */
+  async liveLastSeqs(runIds: readonly string[]) {
+    return this.store.lastSeqs(runIds);
+  }
+
   /** Steps so far of active runs' assistant messages (their rows fill in when the run ends). */
   async liveSteps(runIds: readonly string[]) {
     return this.store.stepsOf(runIds);
