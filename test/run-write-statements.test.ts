@@ -55,7 +55,8 @@ describeEachBackend('write statements per run', (backend) => {
     for (const m of [large, small, slow]) {
       // At most one INSERT per flusher tick (plus the tick that writes the ending), whatever the tokens.
       expect(m.inserts).toBeLessThanOrEqual(Math.ceil(m.elapsedMs / FLUSH_INTERVAL_MS) + 2);
-      expect(m.events).toBeGreaterThanOrEqual(m.inserts);
+      // Every tick writes events, but the one that may carry only the run's start (its first LLM call).
+      expect(m.events + 1).toBeGreaterThanOrEqual(m.inserts);
     }
     // A fast provider's tokens merge into a few events.
     for (const m of [large, small]) expect(m.events).toBeLessThan(m.tokens / 10);

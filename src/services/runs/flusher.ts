@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
 import type { EventBus } from './event-bus.js';
 import type { RunEventStore } from './run-event-store.js';
-import type { RunFinal, RunRecorder } from './run-recorder.js';
+import type { RunFinal, RunProgress, RunRecorder } from './run-recorder.js';
 
 export class Flusher {
   private readonly recorders = new Set<RunRecorder>();
@@ -60,19 +60,24 @@ export class Flusher {
   private async tick(): Promise<void> {
     const drained: { recorder: RunRecorder; events: ReturnType<RunRecorder['drain']>['events'] }[] = [];
     const finals: RunFinal[] = [];
+    const progress: RunProgress[] = [];
+    const progressed: RunRecorder[] = [];
     let oldest = Date.now();
     for (const recorder of this.recorders) {
       if (!recorder.hasWork) continue;
       oldest = Math.min(oldest, recorder.pendingSince ?? oldest);
-      const { events, final } = recorder.drain();
-      if (events.length > 0) drained.push({ recorder, events });
-      if (final) finals.push(final);
+      const drain = recorder.drain();
+      if (drain.events.length > 0) drained.push({ recorder, events: drain.events });
+      else if (drain.progress) progressed.push(recorder);
+      if (drain.final) finals.push(drain.final);
+      if (drain.progress) progress.push(drain.progress);
     }
-    if (drained.length === 0) return;
+    if (drained.length === 0 && progress.length === 0) return;
     try {
       await this.store.writeTick(
         drained.flatMap((d) => d.events),
         finals,
+        progress,
       );
       this.ticksWritten++;
       this.metrics?.flushWritten();
@@ -89,5 +94,6 @@ export class Flusher {
       recorder.committed();
       if (recorder.finished && !recorder.hasWork) this.recorders.delete(recorder);
     }
+    for (const recorder of progressed) recorder.committed();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The database side of run events. One tick of the flusher is one
- * statement: the events of every active run, and for runs that end in that
- * tick their final row (with last_seq), message and conversation, all
+ * statement: the events of every active run, the progress of runs that
+ * started an LLM call, and for runs that end in that tick their final row
+ * (with last_seq), message and conversation, all
  * atomic, so a client that sees a terminal event can rely on all of them.
  * While a run is active its last seq is that of its newest stored event.
  */
@@ -9,7 +10,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { RunEventType, StoredStep } from '../../entities/index.js';
 import { connectUrgently } from '../database/pglite-pool.js';
 import { fromRow, toRow, type RunStreamEvent } from './run-event.js';
-import type { RunFinal } from './run-recorder.js';
+import type { RunFinal, RunProgress } from './run-recorder.js';
 
 type EventRow = Parameters<typeof fromRow>[0];
 
@@ -23,20 +24,24 @@ export class RunEventStore {
    * Writes a tick's events and endings in one statement (atomic), its
    * connection taken ahead of queued requests: clients are waiting for it.
    */
-  async writeTick(events: RunStreamEvent[], finals: RunFinal[]): Promise<void> {
+  async writeTick(events: RunStreamEvent[], finals: RunFinal[], progress: RunProgress[] = []): Promise<void> {
     const runner = this.dataSource.createQueryRunner();
     await connectUrgently(() => runner.connect());
     try {
-      await this.writeWith(runner.manager, events, finals);
+      await this.writeWith(runner.manager, events, finals, progress);
     } finally {
       await runner.release();
     }
   }
 
   /** The same write on a caller's connection (the sweep's transaction). Every final's terminal event is among `events`. */
-  async writeWith(manager: EntityManager | DataSource, events: RunStreamEvent[], finals: RunFinal[]): Promise<void> {
-    if (events.length === 0) return;
-    await manager.query(TICK_SQL, [JSON.stringify(events.map(toRow)), JSON.stringify(finals.map(finalRow))]);
+  async writeWith(manager: EntityManager | DataSource, events: RunStreamEvent[], finals: RunFinal[], progress: RunProgress[] = []): Promise<void> {
+    if (events.length === 0 && progress.length === 0) return;
+    await manager.query(TICK_SQL, [
+      JSON.stringify(events.map(toRow)),
+      JSON.stringify(finals.map(finalRow)),
+      JSON.stringify(progress.map((p) => ({ run_id: p.runId, iterations: p.iterations, usage: p.usage }))),
+    ]);
   }
 
   /**
@@ -156,8 +161,9 @@ function finalRow(final: RunFinal) {
   };
 }
 
-// Two JSON parameters carry every row: the same statement on pg and PGlite, whatever the count.
-// Each table is touched by one sub-statement only (a row may not be changed twice in one statement).
+// Three JSON parameters carry every row: the same statement on pg and PGlite, whatever the count.
+// A row may not be changed twice in one statement: each table's sub-statements touch disjoint rows
+// (a run's progress is never in the tick of its final).
 const TICK_SQL = `
   WITH inserted AS (
     INSERT INTO run_events (run_id, seq, type, step_id, step_index, payload)
@@ -185,6 +191,16 @@ const TICK_SQL = `
       assistant_message_id = CASE WHEN finals.remove_message THEN NULL ELSE runs.assistant_message_id END
     FROM finals JOIN newest ON newest.run_id = finals.run_id
     WHERE runs.id = finals.run_id
+    RETURNING runs.id
+  ),
+  -- An active run's progress (never in the same tick as its final): the first one marks it RUNNING.
+  runs_progressed AS (
+    UPDATE runs SET
+      status = CASE WHEN runs.status = 'QUEUED' THEN 'RUNNING' ELSE runs.status END,
+      iterations = p.iterations,
+      usage = p.usage
+    FROM jsonb_to_recordset($3::jsonb) AS p(run_id uuid, iterations int, usage jsonb)
+    WHERE runs.id = p.run_id AND runs.status IN ('QUEUED', 'RUNNING')
     RETURNING runs.id
   ),
   messages_written AS (

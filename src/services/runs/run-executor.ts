@@ -43,6 +43,8 @@ export interface RunSeed {
   userMessage: Message;
   /** Whose tools run (permission level as of the send). */
   user: { id: string; username: string; permissionLevel: number };
+  /** The send created the conversation: there is no history to read. */
+  newConversation?: boolean;
 }
 
 interface ActiveRun {
@@ -145,7 +147,7 @@ export class RunExecutor {
     } else {
       this.metrics?.runStarted();
       try {
-        ending = await this.loop(run, seed, recorder, signal, log);
+        ending = await this.loop(run, seed, recorder, signal);
       } catch (error) {
         log.error({ err: error }, 'run could not execute');
         ending = { kind: 'error', code: 'INTERNAL', message: 'The server failed to run this request.', usage: EMPTY_USAGE, iterations: 0 };
@@ -165,7 +167,7 @@ export class RunExecutor {
   }
 
   /** The agent loop over the run's plan: its history, provider and tools. */
-  private async loop(run: Run, seed: RunSeed, recorder: RunRecorder, signal: AbortSignal, log: Logger): Promise<RunEnding> {
+  private async loop(run: Run, seed: RunSeed, recorder: RunRecorder, signal: AbortSignal): Promise<RunEnding> {
     const plan = await this.plan(run, seed);
     const client = createOpenAIClient(plan.provider, this.secrets, {
       maxRetries: this.options.llmMaxRetries,
@@ -202,35 +204,19 @@ export class RunExecutor {
       sink: recorder,
       signal,
       maxIterations: this.options.maxIterations,
-      // Kept as the run goes, so a run ended by the sweep after a crash keeps what it used.
-      // The first one also marks the run RUNNING.
-      onIteration: (iteration, usageSoFar) => {
-        this.dataSource
-          .query(
-            `UPDATE runs SET iterations = $2, usage = $3::jsonb, status = CASE WHEN status = 'QUEUED' THEN 'RUNNING' ELSE status END
-             WHERE id = $1`,
-            [run.id, iteration, JSON.stringify(usageSoFar)],
-          )
-          .catch((error: unknown) => log.warn({ err: error }, 'could not record the iteration'));
-      },
+      // Kept as the run goes (with the next tick), so a run ended by the sweep after a crash keeps
+      // what it used. The first one also marks the run RUNNING.
+      onIteration: (iteration, usageSoFar) => recorder.noteProgress(iteration, usageSoFar),
     });
   }
 
   /** Everything a run needs beyond what sendMessage handed over: its provider and the history. */
-  private async plan(run: Run, { conversation, userMessage, user }: RunSeed) {
+  private async plan(run: Run, { conversation, userMessage, user, newConversation }: RunSeed) {
     const manager = this.dataSource.manager;
     const provider =
       (conversation.providerId ? await manager.findOneBy(Provider, { id: conversation.providerId }) : null) ??
       (await this.providers.defaultProvider());
-    const earlier = await manager
-      .getRepository(Message)
-      .createQueryBuilder('m')
-      .where('m.conversation_id = :conversationId AND m.position < :position', {
-        conversationId: run.conversationId,
-        position: userMessage.position,
-      })
-      .orderBy('m.position', 'ASC')
-      .getMany();
+    const earlier = newConversation ? [] : await this.earlierMessages(run.conversationId, userMessage.position);
     const tools: ChatCompletionTool[] = run.enabledTools
       .map((name) => this.registry.info(name))
       .filter((info) => info !== undefined && info.minPermissionLevel <= user.permissionLevel)
@@ -246,6 +232,15 @@ export class RunExecutor {
       tools,
       messages: buildHistory(conversation.systemPrompt, earlier, userMessage.text),
     };
+  }
+
+  private earlierMessages(conversationId: string, position: string): Promise<Message[]> {
+    return this.dataSource.manager
+      .getRepository(Message)
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :conversationId AND m.position < :position', { conversationId, position })
+      .orderBy('m.position', 'ASC')
+      .getMany();
   }
 
   private async heartbeat(): Promise<void> {

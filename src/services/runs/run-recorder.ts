@@ -23,6 +23,13 @@ export type RunEnding =
   | { kind: 'done'; finishReason: string; usage: StoredUsage; iterations: number }
   | { kind: 'error'; code: RunErrorCode; message: string; usage: StoredUsage; iterations: number };
 
+/** An active run's progress for its row: the LLM calls so far (the first marks it RUNNING). */
+export interface RunProgress {
+  runId: string;
+  iterations: number;
+  usage: StoredUsage;
+}
+
 /** What the run's row and assistant message become when it ends; written with its terminal event. */
 export interface RunFinal {
   runId: string;
@@ -58,6 +65,9 @@ export class RunRecorder implements RunSink {
   pendingSince?: number;
   /** Drained but not yet durable (a failed write is retried with the same seqs). */
   private inflight: RunStreamEvent[] = [];
+  /** Progress not yet written, and progress drained but not yet durable. */
+  private progress?: RunProgress;
+  private inflightProgress?: RunProgress;
   private nextSeq: number;
   private final?: RunFinal;
   private finalDrained = false;
@@ -112,6 +122,16 @@ export class RunRecorder implements RunSink {
     this.queue({ type: 'tool_result', runId: this.runId, stepId: step.id, index: step.index, ...result });
   }
 
+  /**
+   * Notes an LLM call starting, for the run's row (written with the next
+   * tick, so a run ended by the sweep after a crash keeps what it used).
+   */
+  noteProgress(iterations: number, usage: StoredUsage): void {
+    if (this.final) return;
+    this.pendingSince ??= Date.now();
+    this.progress = { runId: this.runId, iterations, usage };
+  }
+
   /** Queues the terminal event; nothing more is recorded after it. */
   finish(ending: RunEnding): void {
     if (this.final) return;
@@ -162,10 +182,11 @@ export class RunRecorder implements RunSink {
 
   /**
    * Takes everything to write this tick, seqs assigned; with the run's final
-   * state once its terminal event is among them. Call `committed` after the
-   * write succeeds, or nothing (the same events come back next tick).
+   * state once its terminal event is among them (which supersedes progress).
+   * Call `committed` after the write succeeds, or nothing (the same events
+   * come back next tick).
    */
-  drain(): { events: RunStreamEvent[]; final?: RunFinal } {
+  drain(): { events: RunStreamEvent[]; final?: RunFinal; progress?: RunProgress } {
     this.pendingSince = undefined;
     for (const event of this.pending) {
       const withSeq = { ...event, seq: this.nextSeq++ } as RunStreamEvent;
@@ -175,13 +196,17 @@ export class RunRecorder implements RunSink {
     }
     this.pending = [];
     const hasTerminal = this.final !== undefined && !this.finalDrained && this.inflight.some((e) => e.type === 'done' || e.type === 'error');
-    return { events: this.inflight, final: hasTerminal ? this.final : undefined };
+    if (this.progress) this.inflightProgress = this.progress;
+    this.progress = undefined;
+    if (hasTerminal) this.inflightProgress = undefined;
+    return { events: this.inflight, final: hasTerminal ? this.final : undefined, progress: this.inflightProgress };
   }
 
   /** The drained events are durable. */
   committed(): void {
     const endedNow = this.inflight.some((e) => e.type === 'done' || e.type === 'error');
     this.inflight = [];
+    this.inflightProgress = undefined;
     if (endedNow) {
       this.finalDrained = true;
       this.resolveEnded();
@@ -194,7 +219,7 @@ export class RunRecorder implements RunSink {
   }
 
   get hasWork(): boolean {
-    return this.pending.length > 0 || this.inflight.length > 0;
+    return this.pending.length > 0 || this.inflight.length > 0 || this.progress !== undefined || this.inflightProgress !== undefined;
   }
 
   private delta(type: 'thinking' | 'text', delta: string): void {

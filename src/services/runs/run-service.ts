@@ -165,7 +165,12 @@ export class RunService {
       throw error;
     });
     if (result.started) {
-      this.executor.start(result.run, { conversation: result.conversation, userMessage: result.userMessage, user: viewer });
+      this.executor.start(result.run, {
+        conversation: result.conversation,
+        userMessage: result.userMessage,
+        user: viewer,
+        newConversation: !values.conversationId,
+      });
     }
     const { started: _started, ...payload } = result;
     return payload;
