@@ -67,4 +67,20 @@ describeEachBackend('write statements per run', (backend) => {
     // The count follows time: 200 slow tokens cost more statements than 1,000 fast ones.
     expect(slow.inserts).toBeGreaterThan(small.inserts);
   });
+
+  it('a client subscribing right after sending starts following without reading storage', async () => {
+    // The first token comes late, so nothing is published before the subscription starts.
+    fake.enqueue(text('one two three', { firstDelayMs: 500 }));
+    server.statements.length = 0;
+    const sent = await send(server, token, { text: 'three words' });
+    const { steps } = await follow(server, token, sent.runId);
+    expect(steps.at(-1)).toMatchObject({ __typename: 'DoneStep' });
+    expect(expectGapless(steps)).toBe(true);
+    const followReads = () => server.statements.filter((s) => /LEFT JOIN LATERAL/i.test(s)).length;
+    expect(followReads()).toBe(0);
+    // A follow of the finished run reads it.
+    const replay = await follow(server, token, sent.runId);
+    expect(replay.steps).toEqual(steps);
+    expect(followReads()).toBe(1);
+  });
 });

@@ -19,6 +19,8 @@ export interface FollowDeps {
   bus: EventBus;
   /** How many live events a follower may fall behind before it is dropped. */
   maxLag: number;
+  /** A start known without reading storage (see RunExecutor.localFollowStart), checked after the listener is attached. */
+  localStart?: (runId: string, userId: string, after: number) => { active: boolean; events: RunStreamEvent[] } | undefined;
 }
 
 /** Where a follow starts: a live listener attached first, then one read of the run (see openFollow). */
@@ -34,7 +36,7 @@ export interface FollowStart {
 export async function openFollow(deps: FollowDeps, runId: string, userId: string, after: number): Promise<FollowStart | undefined> {
   const live = deps.bus.listen(runId, deps.maxLag, after); // before the read, or events slip past
   try {
-    const opened = await deps.store.openFollow(runId, userId, after);
+    const opened = deps.localStart?.(runId, userId, after) ?? (await deps.store.openFollow(runId, userId, after));
     if (!opened) live.close();
     return opened && { live, ...opened };
   } catch (error) {

@@ -48,6 +48,7 @@ export interface RunSeed {
 }
 
 interface ActiveRun {
+  userId: string;
   controller: AbortController;
   recorder?: RunRecorder;
   done: Promise<void>;
@@ -93,6 +94,18 @@ export class RunExecutor {
     return this.active.has(runId);
   }
 
+  /**
+   * The start of a follow without reading storage, when it can be known
+   * here: the viewer's run executes on this instance and nothing after
+   * `after` has been published yet (a client subscribing right after
+   * sending), so everything it needs will reach a listener attached now.
+   */
+  localFollowStart(runId: string, userId: string, after: number): { active: true; events: [] } | undefined {
+    const entry = this.active.get(runId);
+    if (!entry?.recorder || entry.userId !== userId || entry.recorder.publishedSeq > after) return undefined;
+    return { active: true, events: [] };
+  }
+
   get activeCount(): number {
     return this.active.size;
   }
@@ -105,7 +118,7 @@ export class RunExecutor {
   /** Starts a stored QUEUED run in the background, with the rows sendMessage already holds. */
   start(run: Run, seed: RunSeed): void {
     const controller = new AbortController();
-    const entry: ActiveRun = { controller, done: Promise.resolve() };
+    const entry: ActiveRun = { userId: run.userId, controller, done: Promise.resolve() };
     entry.done = this.execute(run, seed, entry)
       .catch((error: unknown) => this.log.error({ err: error, runId: run.id }, 'run failed unexpectedly'))
       .finally(() => this.active.delete(run.id));

@@ -69,6 +69,8 @@ export class RunRecorder implements RunSink {
   private progress?: RunProgress;
   private inflightProgress?: RunProgress;
   private nextSeq: number;
+  /** The seq of the newest event published to followers (all before it are too). */
+  publishedSeq: number;
   private final?: RunFinal;
   private finalDrained = false;
   private resolveEnded!: () => void;
@@ -84,6 +86,7 @@ export class RunRecorder implements RunSink {
     lastSeq = 0,
   ) {
     this.nextSeq = lastSeq + 1;
+    this.publishedSeq = lastSeq;
   }
 
   get finished(): boolean {
@@ -202,9 +205,10 @@ export class RunRecorder implements RunSink {
     return { events: this.inflight, final: hasTerminal ? this.final : undefined, progress: this.inflightProgress };
   }
 
-  /** The drained events are durable. */
+  /** The drained events are durable (and published, in the same synchronous step). */
   committed(): void {
     const endedNow = this.inflight.some((e) => e.type === 'done' || e.type === 'error');
+    this.publishedSeq = this.inflight.at(-1)?.seq ?? this.publishedSeq;
     this.inflight = [];
     this.inflightProgress = undefined;
     if (endedNow) {

@@ -303,7 +303,12 @@ export class RunService {
   /** The run's steps from `after` on; NOT_FOUND for runs the viewer cannot see. */
   async chatSteps(viewer: Viewer, runId: string, after: number): Promise<AsyncIterableIterator<StepView>> {
     if (!Number.isInteger(after) || after < 0) throw new BadUserInputError('after must be a whole number of 0 or more.');
-    const deps = { store: this.store, bus: this.bus, maxLag: this.options.subscriberMaxLagEvents };
+    const deps = {
+      store: this.store,
+      bus: this.bus,
+      maxLag: this.options.subscriberMaxLagEvents,
+      localStart: (id: string, userId: string, from: number) => this.executor.localFollowStart(id, userId, from),
+    };
     const start = await openFollow(deps, runId, viewer.id, after);
     if (!start) throw new NotFoundError('run');
     return closingIterator(followRun(deps, runId, after, start), () => start.live.close());
