@@ -77,7 +77,7 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
     conversations,
     messages: new MessageService(dataSource),
     tools,
-    runs: new RunService(dataSource, conversations, providers, tools, executor, store, bus, {
+    runs: new RunService(dataSource, providers, tools, executor, store, bus, {
       subscriberMaxLagEvents: config.subscriberMaxLagEvents,
       messageChars: config.limits.messageChars,
       activeRunsPerUser: config.limits.activeRunsPerUser,

@@ -1,6 +1,6 @@
 /**
  * Runs as the API sees them: sendMessage stores the user message, a QUEUED
- * run and an empty assistant message in one transaction and starts the run
+ * run and an empty assistant message in one statement and starts the run
  * in the background; cancelRun stops it and returns it once it has stopped;
  * chatSteps follows its events. Every call is scoped to the viewer.
  */
@@ -8,8 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { Conversation, Message, Run } from '../../entities/index.js';
-import type { ConversationService } from '../conversations/conversation-service.js';
-import { BadUserInputError, ConversationBusyError, ForbiddenError, NotFoundError, RateLimitedError } from '../errors.js';
+import { BadUserInputError, ConversationBusyError, ForbiddenError, NoProviderError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Viewer } from '../users/viewer.js';
@@ -18,6 +17,7 @@ import type { EventBus } from './event-bus.js';
 import { closingIterator } from '../async-iteration.js';
 import { followRun, openFollow } from './follow-run.js';
 import { SendLimiter } from './send-limiter.js';
+import { insertTurn } from './turn-insert.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { RunExecutor } from './run-executor.js';
 import type { StepView } from './step-view.js';
@@ -69,7 +69,6 @@ const isActiveRunViolation = (error: unknown) =>
 export class RunService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly conversations: ConversationService,
     private readonly providers: ProviderService,
     private readonly registry: ToolRegistry,
     private readonly executor: RunExecutor,
@@ -124,43 +123,29 @@ export class RunService {
     const forbidden = enabledTools.filter((name) => this.registry.get(name)!.minPermissionLevel > viewer.permissionLevel);
     if (forbidden.length > 0) throw new ForbiddenError(`You may not use the tool ${forbidden.map((n) => `"${n}"`).join(', ')}.`);
 
-    const result = await this.dataSource.transaction(async (manager) => {
-      if (values.clientMutationId) {
-        // Serialise retries of one mutation so two concurrent ones cannot both start a run.
-        await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${viewer.id}:${values.clientMutationId}`]);
-        const previous = await this.previousSend(manager, viewer, values.clientMutationId);
-        if (previous) return { ...previous, started: false };
-      }
-      const conversation = values.conversationId
-        ? await this.conversations.get(viewer, values.conversationId, manager)
-        : await manager.getRepository(Conversation).save(
-            manager.getRepository(Conversation).create({ userId: viewer.id, title: titleFrom(values.text) }),
-          );
-      if (!conversation.providerId) await this.providers.defaultProvider(manager);
-      // One read for both refusals: this conversation busy, or too many active runs for the user.
-      const [{ busy, active }] = await manager.query(
-        `SELECT count(*) FILTER (WHERE conversation_id = $2)::int AS busy, count(*)::int AS active
-         FROM runs WHERE user_id = $1 AND status IN ('QUEUED', 'RUNNING')`,
-        [viewer.id, conversation.id],
-      );
-      if (busy > 0) throw new ConversationBusyError();
-      if (active >= this.options.activeRunsPerUser) {
-        throw new RateLimitedError(
-          `At most ${this.options.activeRunsPerUser} runs may be active at once; wait for one to end.`,
-          1_000,
-        );
-      }
-      // Counted only for sends that would start a run (a refused or repeated send is free).
-      this.limiter.take(viewer.id);
-      const turn = await this.insertTurn(manager, viewer, conversation, {
-        text: values.text,
-        enabledTools,
-        thinkingEnabled: values.thinkingEnabled ?? conversation.thinkingEnabled,
-        clientMutationId: values.clientMutationId ?? null,
-        touchConversation: Boolean(values.conversationId),
+    const hasDefaultProvider = await this.providers.defaultProvider().then(
+      () => true,
+      () => false,
+    );
+    const store = async (db: DataSource | EntityManager) => {
+      // Counted only for sends that start a run: a refused send gives its place back.
+      const taken = this.limiter.take(viewer.id);
+      const turn = await this.storeTurn(db, viewer, values, enabledTools, hasDefaultProvider).catch((error: unknown) => {
+        this.limiter.giveBack(viewer.id, taken);
+        throw error;
       });
-      return { ...turn, conversation, clientMutationId: values.clientMutationId ?? null, started: true };
-    }).catch((error: unknown) => {
+      return { ...turn, clientMutationId: values.clientMutationId ?? null, started: true };
+    };
+    const result = await (values.clientMutationId
+      ? this.dataSource.transaction(async (manager) => {
+          // Serialise retries of one mutation so two concurrent ones cannot both start a run.
+          await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${viewer.id}:${values.clientMutationId}`]);
+          const previous = await this.previousSend(manager, viewer, values.clientMutationId!);
+          if (previous) return { ...previous, started: false };
+          return store(manager);
+        })
+      : store(this.dataSource)
+    ).catch((error: unknown) => {
       if (isActiveRunViolation(error)) throw new ConversationBusyError();
       throw error;
     });
@@ -176,63 +161,59 @@ export class RunService {
     return payload;
   }
 
-  /**
-   * Writes the user message, the assistant message and the run: two
-   * statements (the keys between them are checked at commit), plus the
-   * conversation's updatedAt. Throws CONVERSATION_BUSY when the partial
-   * unique index finds another active run.
-   */
-  private async insertTurn(
-    manager: EntityManager,
+  /** Stores the turn (one statement, see turn-insert.ts) and returns the rows the run and the payload need. */
+  private async storeTurn(
+    db: DataSource | EntityManager,
     viewer: Viewer,
-    conversation: Conversation,
-    turn: { text: string; enabledTools: string[]; thinkingEnabled: boolean; clientMutationId: string | null; touchConversation: boolean },
-  ): Promise<{ run: Run; userMessage: Message }> {
+    values: ReturnType<typeof parseInput<ReturnType<typeof sendSchema>>>,
+    enabledTools: string[],
+    hasDefaultProvider: boolean,
+  ): Promise<{ run: Run; userMessage: Message; conversation: Conversation }> {
     const runId = randomUUID();
     const userMessageId = randomUUID();
     const assistantMessageId = randomUUID();
-    // One INSERT, rows in order: the user message takes the smaller position.
-    const inserted: { id: string; position: string; created_at: Date }[] = await manager.query(
-      `INSERT INTO messages (id, conversation_id, user_id, run_id, role, text)
-       VALUES ($1, $3, $4, $5, 'user', $6), ($2, $3, $4, $5, 'assistant', '')
-       RETURNING id, position, created_at`,
-      [userMessageId, assistantMessageId, conversation.id, viewer.id, runId, turn.text],
-    );
-    let startedAt: Date;
-    try {
-      [{ started_at: startedAt }] = await manager.query(
-        `INSERT INTO runs (id, conversation_id, user_id, user_message_id, assistant_message_id, status, enabled_tools,
-           thinking_enabled, client_mutation_id, owner_instance, heartbeat_at)
-         VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6::jsonb, $7, $8, $9, clock_timestamp())
-         RETURNING started_at`,
-        [runId, conversation.id, viewer.id, userMessageId, assistantMessageId, JSON.stringify(turn.enabledTools),
-          turn.thinkingEnabled, turn.clientMutationId, this.executor.instanceId],
-      );
-    } catch (error) {
-      // The partial unique index: another message started a run in the meantime.
-      if (isActiveRunViolation(error)) throw new ConversationBusyError();
-      throw error;
+    const newConversation = !values.conversationId;
+    const outcome = await insertTurn(db, {
+      userId: viewer.id,
+      conversationId: values.conversationId ?? randomUUID(),
+      newConversation,
+      title: newConversation ? titleFrom(values.text) : null,
+      runId,
+      userMessageId,
+      assistantMessageId,
+      text: values.text,
+      enabledTools,
+      thinkingEnabled: values.thinkingEnabled ?? null,
+      clientMutationId: values.clientMutationId ?? null,
+      ownerInstance: this.executor.instanceId,
+      activeRunsPerUser: this.options.activeRunsPerUser,
+      hasDefaultProvider,
+    });
+    switch (outcome.kind) {
+      case 'not-found':
+        throw new NotFoundError('conversation');
+      case 'busy':
+        throw new ConversationBusyError();
+      case 'too-many-active':
+        throw new RateLimitedError(`At most ${this.options.activeRunsPerUser} runs may be active at once; wait for one to end.`, 1_000);
+      case 'no-provider':
+        throw new NoProviderError();
+      default:
+        break;
     }
-    if (turn.touchConversation) {
-      const [{ updated_at }] = await manager.query(
-        `UPDATE conversations SET updated_at = clock_timestamp() WHERE id = $1 RETURNING updated_at`,
-        [conversation.id],
-      );
-      conversation.updatedAt = updated_at;
-    }
-    const userRow = inserted.find((row) => row.id === userMessageId)!;
+    const { conversation } = outcome;
     const userMessage = Object.assign(new Message(), {
       id: userMessageId,
-      position: userRow.position,
+      position: outcome.userPosition,
       conversationId: conversation.id,
       userId: viewer.id,
       runId,
       role: 'user' as const,
-      text: turn.text,
+      text: values.text,
       steps: [],
       tokenCount: null,
       usage: null,
-      createdAt: userRow.created_at,
+      createdAt: outcome.userCreatedAt,
     });
     const run = Object.assign(new Run(), {
       id: runId,
@@ -246,15 +227,15 @@ export class RunService {
       errorCode: null,
       errorMessage: null,
       lastSeq: 0,
-      enabledTools: turn.enabledTools,
-      thinkingEnabled: turn.thinkingEnabled,
-      clientMutationId: turn.clientMutationId,
+      enabledTools,
+      thinkingEnabled: outcome.thinkingEnabled,
+      clientMutationId: values.clientMutationId ?? null,
       ownerInstance: this.executor.instanceId,
-      heartbeatAt: startedAt,
-      startedAt,
+      heartbeatAt: outcome.startedAt,
+      startedAt: outcome.startedAt,
       finishedAt: null,
     });
-    return { run, userMessage };
+    return { run, userMessage, conversation };
   }
 
   private async previousSend(manager: EntityManager, viewer: Viewer, clientMutationId: string) {

@@ -12,8 +12,8 @@ export class SendLimiter {
 
   constructor(private readonly perMinute: number) {}
 
-  /** Records a send for the user, or throws RATE_LIMITED with retryAfterMs. */
-  take(userId: string, now = Date.now()): void {
+  /** Records a send for the user (returning its time), or throws RATE_LIMITED with retryAfterMs. */
+  take(userId: string, now = Date.now()): number {
     const recent = (this.sends.get(userId) ?? []).filter((at) => at > now - WINDOW_MS);
     if (recent.length >= this.perMinute) {
       this.sends.set(userId, recent);
@@ -25,6 +25,14 @@ export class SendLimiter {
     recent.push(now);
     this.sends.set(userId, recent);
     if (this.sends.size > 100_000) this.prune(now);
+    return now;
+  }
+
+  /** Forgets a send taken at `at` (it was refused after all). */
+  giveBack(userId: string, at: number): void {
+    const recent = this.sends.get(userId);
+    const index = recent?.indexOf(at) ?? -1;
+    if (index >= 0) recent!.splice(index, 1);
   }
 
   private prune(now: number): void {
