@@ -1,9 +1,12 @@
 /**
- * Durable before visible. Every FLUSH_INTERVAL_MS the flusher takes the
- * pending output of every active run on this instance, writes it in one
- * statement (seqs assigned, consecutive deltas merged), and only then
- * publishes it. A failed write keeps the events (with their seqs) for the
- * next tick; nothing unwritten is ever shown.
+ * Durable before visible. A tick of the flusher takes the pending output of
+ * every active run on this instance, writes it in one statement (seqs
+ * assigned, consecutive deltas merged), and only then publishes it. Ticks
+ * start at most once per FLUSH_INTERVAL_MS and only when there is output:
+ * output that finds the flusher idle for a whole interval is written at
+ * once (a run's first token does not wait out a timer), output that comes
+ * sooner waits for the interval to pass. A failed write keeps the events
+ * (with their seqs) for the next tick; nothing unwritten is ever shown.
  */
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.js';
@@ -15,6 +18,8 @@ export class Flusher {
   private readonly recorders = new Set<RunRecorder>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private lastTickAt = Number.NEGATIVE_INFINITY;
+  private dueAt = 0;
   /** Write statements issued (benchmarks and tests read it). */
   ticksWritten = 0;
 
@@ -28,33 +33,57 @@ export class Flusher {
 
   add(recorder: RunRecorder): void {
     this.recorders.add(recorder);
-    // Ticks run only while some run is active; an idle tick writes nothing.
-    this.timer ??= setInterval(() => {
-      if (!this.running) void this.runTick();
-    }, this.intervalMs);
+    recorder.onWork = (urgent) => this.wake(urgent);
+    if (recorder.hasWork) this.wake();
   }
 
   /** Flushes now (shutdown, tests). */
   async flushNow(): Promise<void> {
     while (this.running) await this.running;
+    this.cancelTimer();
     await this.runTick();
-  }
-
-  private runTick(): Promise<void> {
-    this.running = this.tick().finally(() => {
-      this.running = undefined;
-      if (this.recorders.size === 0) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
-    });
-    return this.running;
   }
 
   async stop(): Promise<void> {
     await this.flushNow();
-    clearInterval(this.timer);
+    this.cancelTimer();
+  }
+
+  /**
+   * Schedules a tick for new output: at once if the last tick started an
+   * interval ago, else when it has. Progress alone (a run's next LLM call)
+   * is not urgent: it waits an interval, unless output comes first.
+   */
+  private wake(urgent = true): void {
+    if (this.running) return; // a running tick wakes again when it is done
+    const now = performance.now();
+    const due = Math.max(this.lastTickAt + this.intervalMs, urgent ? now : now + this.intervalMs);
+    if (this.timer && this.dueAt <= due) return;
+    clearTimeout(this.timer);
+    this.dueAt = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runTick();
+    }, due - now);
+  }
+
+  private cancelTimer(): void {
+    clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private runTick(): Promise<void> {
+    this.lastTickAt = performance.now();
+    this.running = this.tick().finally(() => {
+      this.running = undefined;
+      for (const recorder of this.recorders) {
+        if (recorder.hasWork) {
+          this.wake(false);
+          break;
+        }
+      }
+    });
+    return this.running;
   }
 
   private async tick(): Promise<void> {

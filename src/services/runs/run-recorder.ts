@@ -63,6 +63,9 @@ export class RunRecorder implements RunSink {
   private pending: PendingEvent[] = [];
   /** When the oldest output not yet drained was recorded (ms since epoch). */
   pendingSince?: number;
+  private hasPendingOutput = false;
+  /** Called when output arrives and none was waiting (the flusher schedules a tick); progress alone is not urgent. */
+  onWork?: (urgent: boolean) => void;
   /** Drained but not yet durable (a failed write is retried with the same seqs). */
   private inflight: RunStreamEvent[] = [];
   /** Progress not yet written, and progress drained but not yet durable. */
@@ -131,8 +134,8 @@ export class RunRecorder implements RunSink {
    */
   noteProgress(iterations: number, usage: StoredUsage): void {
     if (this.final) return;
-    this.pendingSince ??= Date.now();
     this.progress = { runId: this.runId, iterations, usage };
+    this.arrived(false);
   }
 
   /** Queues the terminal event; nothing more is recorded after it. */
@@ -191,6 +194,7 @@ export class RunRecorder implements RunSink {
    */
   drain(): { events: RunStreamEvent[]; final?: RunFinal; progress?: RunProgress } {
     this.pendingSince = undefined;
+    this.hasPendingOutput = false;
     for (const event of this.pending) {
       const withSeq = { ...event, seq: this.nextSeq++ } as RunStreamEvent;
       this.inflight.push(withSeq);
@@ -218,8 +222,17 @@ export class RunRecorder implements RunSink {
   }
 
   private queue(event: PendingEvent): void {
-    this.pendingSince ??= Date.now();
     this.pending.push(event);
+    this.arrived(true);
+  }
+
+  /** Tells the flusher when the first output (or progress) since the last drain arrives. */
+  private arrived(urgent: boolean): void {
+    const wasIdle = this.pendingSince === undefined;
+    const firstOutput = urgent && !this.hasPendingOutput;
+    this.pendingSince ??= Date.now();
+    this.hasPendingOutput ||= urgent;
+    if (wasIdle || firstOutput) this.onWork?.(urgent);
   }
 
   get hasWork(): boolean {
