@@ -62,6 +62,16 @@ describeEachBackend('migrations from empty', (backend) => {
         await expect(insertRun('QUEUED')).rejects.toThrow(/runs_one_active_per_conversation|duplicate key/);
         await insertRun('CANCELLED');
 
+        // A send counts the user's active runs through an index, not a scan of every run ever made.
+        const plan = await db.transaction(async (tx) => {
+          await tx.query('SET LOCAL enable_seqscan = off');
+          return tx.query(
+            `EXPLAIN SELECT count(*) FROM runs WHERE user_id = $1 AND status IN ('QUEUED', 'RUNNING')`,
+            [user.id],
+          );
+        });
+        expect(plan.map((row: { 'QUERY PLAN': string }) => row['QUERY PLAN']).join('\n')).toMatch(/runs_active_user_idx/);
+
         [{ n: migrationsRun }] = await db.query(`SELECT count(*)::int AS n FROM migrations`);
         expect(migrationsRun).toBeGreaterThan(0);
       } finally {
