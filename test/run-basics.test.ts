@@ -9,6 +9,32 @@ describeEachBackend('a run', (backend) => {
   let token: string;
   chatSuite(backend, { sub: 'runner', name: 'Runner' }, (suite) => ({ fake, server, token } = suite));
 
+  it("uses an edited provider's new key from the next run on", async () => {
+    const admin = await server.token('basics-admin', 10, 'Basics Admin');
+    const created = await server.gql(
+      'mutation ($i: CreateProviderInput!) { createProvider(input: $i) { id } }',
+      { i: { name: 'Edited', baseUrl: fake.url, apiKey: 'sk-first-key-0000000000', defaultModel: 'fake-model', shared: true } },
+      admin,
+    );
+    const providerId = created.data!.createProvider.id;
+    const conversation = await server.gql('mutation ($p: ID) { createConversation(input: { providerId: $p }) { id } }', { p: providerId }, token);
+    const conversationId = conversation.data!.createConversation.id;
+    const keyOfLastRequest = () => chatRequests(fake).at(-1)!.headers.authorization;
+
+    fake.enqueue(text('one'));
+    expect((await chat(server, token, { conversationId, text: 'first' })).last).toMatchObject({ __typename: 'DoneStep' });
+    expect(keyOfLastRequest()).toBe('Bearer sk-first-key-0000000000');
+    const updated = await server.gql(
+      'mutation ($id: ID!, $i: UpdateProviderInput!) { updateProvider(id: $id, input: $i) { id } }',
+      { id: providerId, i: { apiKey: 'sk-second-key-000000000' } },
+      admin,
+    );
+    expect(updated.errors).toBeUndefined();
+    fake.enqueue(text('two'));
+    expect((await chat(server, token, { conversationId, text: 'second' })).last).toMatchObject({ __typename: 'DoneStep' });
+    expect(keyOfLastRequest()).toBe('Bearer sk-second-key-000000000');
+  });
+
   it('streams thinking and text, then Done pointing at the stored message', async () => {
     fake.enqueue(reply([{ thinking: 'Let me think about it.' }, { text: 'The answer is forty two.' }], { usage: { prompt: 11, completion: 7, reasoning: 3 } }));
     const { steps, last, runId } = await chat(server, token, { text: 'What is the answer?' });

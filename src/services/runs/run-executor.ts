@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
+import type OpenAI from 'openai';
 import { Message, Provider, Run, type Conversation } from '../../entities/index.js';
 import { streamChat } from '../llm/chat-stream.js';
 import { createOpenAIClient } from '../llm/openai-client.js';
@@ -54,12 +55,16 @@ interface ActiveRun {
   done: Promise<void>;
 }
 
+/** SDK clients kept (oldest dropped first). */
+const MAX_CACHED_CLIENTS = 256;
+
 /** Why a run was aborted, so the loop's CANCELLED can become INTERRUPTED on shutdown. */
 class ShutdownAbort extends Error {}
 
 export class RunExecutor {
   readonly instanceId = randomUUID();
   private readonly active = new Map<string, ActiveRun>();
+  private readonly clients = new Map<string, OpenAI>();
   private readonly slots: RunSlots;
   private heartbeatTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -182,11 +187,7 @@ export class RunExecutor {
   /** The agent loop over the run's plan: its history, provider and tools. */
   private async loop(run: Run, seed: RunSeed, recorder: RunRecorder, signal: AbortSignal): Promise<RunEnding> {
     const plan = await this.plan(run, seed);
-    const client = createOpenAIClient(plan.provider, this.secrets, {
-      maxRetries: this.options.llmMaxRetries,
-      timeoutMs: this.options.stallTimeoutMs,
-      publicOnly: this.providers.publicOnly(plan.provider, plan.user),
-    });
+    const client = this.clientFor(plan.provider, this.providers.publicOnly(plan.provider, plan.user));
     return runAgentLoop({
       messages: plan.messages,
       tools: plan.tools,
@@ -221,6 +222,26 @@ export class RunExecutor {
       // what it used. The first one also marks the run RUNNING.
       onIteration: (iteration, usageSoFar) => recorder.noteProgress(iteration, usageSoFar),
     });
+  }
+
+  /**
+   * One SDK client per provider version: building one (and decrypting its
+   * key) per run was a visible part of a run's fixed cost. An edited
+   * provider has a new updatedAt, so it gets a new client.
+   */
+  private clientFor(provider: Provider, publicOnly: boolean): OpenAI {
+    const key = `${provider.id}:${provider.updatedAt.getTime()}:${publicOnly}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      client = createOpenAIClient(provider, this.secrets, {
+        maxRetries: this.options.llmMaxRetries,
+        timeoutMs: this.options.stallTimeoutMs,
+        publicOnly,
+      });
+      if (this.clients.size >= MAX_CACHED_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
+      this.clients.set(key, client);
+    }
+    return client;
   }
 
   /** Everything a run needs beyond what sendMessage handed over: its provider and the history. */
