@@ -37,6 +37,11 @@ export class RunEventStore {
   /** The same write on a caller's connection (the sweep's transaction). Every final's terminal event is among `events`. */
   async writeWith(manager: EntityManager | DataSource, events: RunStreamEvent[], finals: RunFinal[], progress: RunProgress[] = []): Promise<void> {
     if (events.length === 0 && progress.length === 0) return;
+    // Most ticks only add events: the plain INSERT costs half of planning the whole statement.
+    if (finals.length === 0 && progress.length === 0) {
+      await manager.query(INSERT_EVENTS, [JSON.stringify(events.map(toRow))]);
+      return;
+    }
     await manager.query(TICK_SQL, [
       JSON.stringify(events.map(toRow)),
       JSON.stringify(finals.map(finalRow)),
@@ -164,11 +169,12 @@ function finalRow(final: RunFinal) {
 // Three JSON parameters carry every row: the same statement on pg and PGlite, whatever the count.
 // A row may not be changed twice in one statement: each table's sub-statements touch disjoint rows
 // (a run's progress is never in the tick of its final).
-const TICK_SQL = `
-  WITH inserted AS (
+const INSERT_EVENTS = `
     INSERT INTO run_events (run_id, seq, type, step_id, step_index, payload)
     SELECT run_id, seq, type, step_id, step_index, payload
-    FROM jsonb_to_recordset($1::jsonb) AS e(run_id uuid, seq int, type text, step_id uuid, step_index int, payload jsonb)
+    FROM jsonb_to_recordset($1::jsonb) AS e(run_id uuid, seq int, type text, step_id uuid, step_index int, payload jsonb)`;
+const TICK_SQL = `
+  WITH inserted AS (${INSERT_EVENTS}
     RETURNING run_id, seq
   ),
   newest AS (SELECT run_id, max(seq) AS seq FROM inserted GROUP BY run_id),
