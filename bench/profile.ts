@@ -5,6 +5,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * Activities a sample is charged to: the outermost frame of its stack that
+ * matches (a database callback that runs from a microtask is charged to the
+ * database, not to whoever awaited it).
+ */
+const ACTIVITIES: [string, (url: string, fn: string) => boolean][] = [
+  ['embedded database (PGlite, its WASM)', (url) => url.includes('pglite') || url.startsWith('wasm')],
+  ['TypeORM', (url) => url.includes('node_modules/typeorm')],
+  ['provider stream (request, parse)', (url, fn) => fn === 'streamChat' || url.includes('/src/services/llm/')],
+  ['fetch (undici)', (url) => /undici/.test(url)],
+  ['agent loop, recorder, flusher', (url) => /\/src\/services\/runs\//.test(url)],
+  ['graphql-ws + ws', (url) => /node_modules\/(graphql-ws|ws)\//.test(url)],
+  ['GraphQL execution (yoga, envelop, executor)', (url) => /graphql-yoga|@envelop|@whatwg-node|@graphql-tools|node_modules\/graphql\//.test(url)],
+  ['HTTP server', (url) => /node:_http_/.test(url)],
+];
+
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -40,6 +56,20 @@ export function summariseProfiles(dir: string, skipMs = 0, top = 25): string {
   const newest = (main.length > 0 ? main : files).sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0]!;
   const profile = JSON.parse(fs.readFileSync(newest, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const activityOf = (id: number): string => {
+    const leaf = byId.get(id)!.callFrame.functionName;
+    if (leaf === '(garbage collector)') return 'garbage collector';
+    let found = 'other';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
+      const frame = byId.get(cur)!.callFrame;
+      const match = ACTIVITIES.find(([, test]) => test(frame.url, frame.functionName));
+      if (match) found = match[0];
+    }
+    return found;
+  };
+  const selfByActivity = new Map<string, number>();
   const selfByFunction = new Map<string, number>();
   const selfByPlace = new Map<string, number>();
   let total = 0;
@@ -56,6 +86,8 @@ export function summariseProfiles(dir: string, skipMs = 0, top = 25): string {
     const key = `${name} ${place}${node.callFrame.url ? `:${node.callFrame.lineNumber + 1}` : ''}`;
     selfByFunction.set(key, (selfByFunction.get(key) ?? 0) + dt);
     selfByPlace.set(place, (selfByPlace.get(place) ?? 0) + dt);
+    const activity = activityOf(id);
+    selfByActivity.set(activity, (selfByActivity.get(activity) ?? 0) + dt);
   });
   const lines = (map: Map<string, number>) =>
     [...map.entries()]
@@ -64,6 +96,9 @@ export function summariseProfiles(dir: string, skipMs = 0, top = 25): string {
       .map(([k, v]) => `${((v / total) * 100).toFixed(1).padStart(5)}%  ${(v / 1000).toFixed(0).padStart(6)} ms  ${k}`);
   return [
     `${path.basename(newest)}: ${(total / 1000).toFixed(0)} ms on CPU after the first ${(skipMs / 1000).toFixed(1)} s (idle excluded)`,
+    '',
+    'by activity (outermost matching frame):',
+    ...lines(selfByActivity),
     '',
     'by package / source file:',
     ...lines(selfByPlace).slice(0, 15),

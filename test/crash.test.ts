@@ -18,7 +18,7 @@ import { mintToken } from '../src/services/users/auth-service.js';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm, type Turn } from './fixtures/fake-llm.js';
 import { chat, FAKE_API_KEY, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { spawnServer } from './helpers/process.js';
-import { rowIdOf } from './helpers/rows.js';
+import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { scaled, seededRng, type Rng } from './helpers/scale.js';
 import { describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
 
@@ -140,7 +140,8 @@ describePostgres('crash at random moments [postgres]', () => {
       expect(seen.some((s) => s.__typename === 'DoneStep' || s.__typename === 'ErrorStep')).toBe(false);
       const lastSeen = seen.at(-1)?.seq ?? 0;
 
-      // What the dead server left behind.
+      // What the dead server left behind, once its last statements are over.
+      await deadServerSettled(db);
       const [stored] = (await db.query('SELECT coalesce(max(seq), 0)::int AS seq FROM run_events WHERE run_id = $1', [rowIdOf(runId)])).rows;
       const lastStored: number = stored.seq;
       const [row] = (await db.query('SELECT status FROM runs WHERE id = $1', [rowIdOf(runId)])).rows;

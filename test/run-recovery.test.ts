@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
 import { chat, eventually, FAKE_API_KEY, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
-import { rowIdOf } from './helpers/rows.js';
+import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { spawnServer } from './helpers/process.js';
 import { describeEachBackend, describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
 
@@ -103,6 +103,7 @@ describePostgres('restart recovery [postgres]', () => {
     await db.connect();
     let lastStored: number;
     try {
+      await deadServerSettled(db);
       const [row] = (await db.query('SELECT max(seq)::int AS seq FROM run_events WHERE run_id = $1', [rowIdOf(runId)])).rows;
       lastStored = row.seq;
       // An active run's row is not rewritten per tick: its events alone say how far it got.

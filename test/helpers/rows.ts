@@ -69,3 +69,18 @@ export async function post(
   const text = await response.text();
   return { status: response.status, text, body: JSON.parse(text) };
 }
+
+/**
+ * Waits until a killed server's PostgreSQL sessions are gone: a statement it
+ * sent just before the kill still runs to its commit in its backend, so what
+ * it left behind is known only then.
+ */
+export async function deadServerSettled(db: { query(sql: string): Promise<{ rows: any[] }> }, timeoutMs = 10_000): Promise<void> {
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
+    const [{ n }] = (await db.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'chat-run-server'`,
+    )).rows;
+    if (n === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
