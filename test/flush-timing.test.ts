@@ -4,9 +4,9 @@
  * interval has passed since the last write. A long interval makes the two
  * cases far apart.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { expectGapless, follow, send, startChatServer, type Step } from './helpers/chat.js';
+import { expect, it } from 'vitest';
+import { text, type FakeLlm } from './fixtures/fake-llm.js';
+import { chatSuite, expectGapless, follow, send, type Step } from './helpers/chat.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
 const FLUSH_INTERVAL_MS = 1500;
@@ -15,14 +15,8 @@ describeEachBackend('flush timing', (backend) => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;
-  beforeAll(async () => {
-    fake = await startFakeLlm();
-    server = await startChatServer(fake, { backend, env: { FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS) } });
-    token = await server.token('timer');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await fake?.close();
+  chatSuite(backend, { sub: 'timer', name: 'Timer' }, (suite) => ({ fake, server, token } = suite), {
+    env: { FLUSH_INTERVAL_MS: String(FLUSH_INTERVAL_MS) },
   });
 
   it('writes the first output of an idle instance at once, and later output an interval after the last write', async () => {
