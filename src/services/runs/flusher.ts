@@ -76,12 +76,16 @@ export class Flusher {
     this.lastTickAt = performance.now();
     this.running = this.tick().finally(() => {
       this.running = undefined;
+      // Output that came during the write (or a write to retry) goes an interval after this tick began.
+      let urgent: boolean | undefined;
       for (const recorder of this.recorders) {
-        if (recorder.hasWork) {
-          this.wake(false);
+        if (recorder.hasOutput) {
+          urgent = true;
           break;
         }
+        if (recorder.hasWork) urgent = false;
       }
+      if (urgent !== undefined) this.wake(urgent);
     });
     return this.running;
   }

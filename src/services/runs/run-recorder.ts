@@ -235,8 +235,13 @@ export class RunRecorder implements RunSink {
     if (wasIdle || firstOutput) this.onWork?.(urgent);
   }
 
+  /** Events to write (new, or drained and not yet durable). */
+  get hasOutput(): boolean {
+    return this.pending.length > 0 || this.inflight.length > 0;
+  }
+
   get hasWork(): boolean {
-    return this.pending.length > 0 || this.inflight.length > 0 || this.progress !== undefined || this.inflightProgress !== undefined;
+    return this.hasOutput || this.progress !== undefined || this.inflightProgress !== undefined;
   }
 
   private delta(type: 'thinking' | 'text', delta: string): void {
