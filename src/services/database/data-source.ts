@@ -4,11 +4,11 @@
  * above this module. Migrations run here, never `synchronize`.
  */
 import path from 'node:path';
-import { PGlite, types } from '@electric-sql/pglite';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { entities, migrations } from '../../entities/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { pgliteDriver } from './pglite-pool.js';
+import { PgliteThread } from './pglite-thread.js';
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -61,13 +61,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 
   const unlock = lockDataDir(options.dataDir);
+  let pglite: PgliteThread | undefined;
   try {
-    const pglite = new PGlite({
-      dataDir: path.join(options.dataDir, 'pgdata'),
-      // Same shapes as `pg`: 64-bit integers and numerics stay strings.
-      parsers: { [types.INT8]: (v: string) => v, [types.NUMERIC]: (v: string) => v },
-    });
-    await pglite.waitReady;
+    pglite = await PgliteThread.open(path.join(options.dataDir, 'pgdata'));
     const dataSource = new DataSource({ ...common, driver: pgliteDriver(pglite), database: 'postgres' });
     await dataSource.initialize();
     await migrate(dataSource);
@@ -76,11 +72,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       kind: 'pglite',
       close: async () => {
         await dataSource.destroy();
-        await pglite.close();
+        await pglite!.close();
         unlock();
       },
     };
   } catch (error) {
+    await pglite?.close();
     unlock();
     throw error;
   }

@@ -12,7 +12,7 @@
  * flusher), which go to the front.
  */
 import { EventEmitter } from 'node:events';
-import type { PGlite } from '@electric-sql/pglite';
+import type { QueryTarget } from './pglite-thread.js';
 
 type Callback<T> = (error: Error | null, value?: T) => void;
 
@@ -24,7 +24,7 @@ interface PgResult {
 }
 
 class PgliteConnection extends EventEmitter {
-  constructor(private readonly db: PGlite) {
+  constructor(private readonly db: QueryTarget) {
     super();
   }
 
@@ -63,7 +63,7 @@ export function connectUrgently<T>(connect: () => T): T {
 }
 
 /** Builds the `{ Pool }` module shape that TypeORM's postgres driver expects. */
-export function pgliteDriver(db: PGlite) {
+export function pgliteDriver(db: QueryTarget) {
   const connection = new PgliteConnection(db);
   const waiting: (() => void)[] = [];
   let held = false;
