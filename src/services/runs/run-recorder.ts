@@ -63,7 +63,6 @@ export class RunRecorder implements RunSink {
   private pending: PendingEvent[] = [];
   /** When the oldest output not yet drained was recorded (ms since epoch). */
   pendingSince?: number;
-  private hasPendingOutput = false;
   /** Called when output arrives and none was waiting (the flusher schedules a tick); progress alone is not urgent. */
   onWork?: (urgent: boolean) => void;
   /** Drained but not yet durable (a failed write is retried with the same seqs). */
@@ -194,7 +193,6 @@ export class RunRecorder implements RunSink {
    */
   drain(): { events: RunStreamEvent[]; final?: RunFinal; progress?: RunProgress } {
     this.pendingSince = undefined;
-    this.hasPendingOutput = false;
     for (const event of this.pending) {
       const withSeq = { ...event, seq: this.nextSeq++ } as RunStreamEvent;
       this.inflight.push(withSeq);
@@ -222,17 +220,16 @@ export class RunRecorder implements RunSink {
   }
 
   private queue(event: PendingEvent): void {
+    const firstOutput = this.pending.length === 0;
     this.pending.push(event);
-    this.arrived(true);
+    this.arrived(firstOutput);
   }
 
-  /** Tells the flusher when the first output (or progress) since the last drain arrives. */
-  private arrived(urgent: boolean): void {
+  /** Tells the flusher when the first output (urgent) or progress (not) since the last drain arrives. */
+  private arrived(firstOutput: boolean): void {
     const wasIdle = this.pendingSince === undefined;
-    const firstOutput = urgent && !this.hasPendingOutput;
     this.pendingSince ??= Date.now();
-    this.hasPendingOutput ||= urgent;
-    if (wasIdle || firstOutput) this.onWork?.(urgent);
+    if (wasIdle || firstOutput) this.onWork?.(firstOutput);
   }
 
   /** Events to write (new, or drained and not yet durable). */

@@ -125,7 +125,10 @@ export class RunService {
 
     const hasDefaultProvider = await this.providers.defaultProvider().then(
       () => true,
-      () => false,
+      (error: unknown) => {
+        if (error instanceof NoProviderError) return false;
+        throw error;
+      },
     );
     const store = async (db: DataSource | EntityManager) => {
       // Counted only for sends that start a run: a refused send gives its place back.
