@@ -59,24 +59,24 @@ export async function chatSteps(ctx: GraphQLContext, globalRunId: string, after:
   return checked;
 }
 
-/** A run's lastSeq: stored once it has ended, its newest event's seq while it is active. */
+/** An active run as stored so far (steps and lastSeq from one read, shared by every field of the request). */
+function liveRun(ctx: GraphQLContext, runId: string) {
+  return loader(ctx, 'liveRun', async (runIds) => {
+    const byRun = await ctx.services.runs.liveState(runIds);
+    return runIds.map((id) => byRun.get(id) ?? { steps: [], lastSeq: 0 });
+  }).load(runId);
+}
+
+/** A run's lastSeq: stored once it has ended, its newest step event's while it is active. */
 export async function runLastSeq(ctx: GraphQLContext, run: Run): Promise<number> {
   if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run.lastSeq;
-  const live = await loader(ctx, 'liveLastSeq', async (runIds) => {
-    const byRun = await ctx.services.runs.liveLastSeqs(runIds);
-    return runIds.map((id) => byRun.get(id) ?? 0);
-  }).load(run.id);
-  return Math.max(live, run.lastSeq);
+  return (await liveRun(ctx, run.id)).lastSeq;
 }
 
 /** An assistant message's steps: stored once its run has ended, rebuilt from events while it is active. */
 async function assistantSteps(ctx: GraphQLContext, message: Message): Promise<StoredStep[]> {
   if (message.role !== 'assistant' || message.steps.length > 0 || !message.runId) return message.steps;
-  const live = await loader(ctx, 'liveSteps', async (runIds) => {
-    const byRun = await ctx.services.runs.liveSteps(runIds);
-    return runIds.map((id) => byRun.get(id) ?? []);
-  }).load(message.runId);
-  return live.filter(Boolean);
+  return (await liveRun(ctx, message.runId)).steps.filter(Boolean);
 }
 
 export async function messageSteps(ctx: GraphQLContext, message: Message): Promise<StepView[]> {

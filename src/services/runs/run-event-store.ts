@@ -88,16 +88,6 @@ export class RunEventStore {
     return rows.map(fromRow);
   }
 
-  /** The seq of each run's newest stored event (0 when it has none): the lastSeq of active runs. */
-  async lastSeqs(runIds: readonly string[]): Promise<Map<string, number>> {
-    const rows: { run_id: string; seq: number }[] = await this.dataSource.query(
-      `SELECT r.id AS run_id, COALESCE((SELECT max(seq) FROM run_events WHERE run_id = r.id), 0) AS seq
-       FROM unnest($1::uuid[]) AS r(id)`,
-      [runIds],
-    );
-    return new Map(rows.map((row) => [row.run_id, row.seq]));
-  }
-
   /** The text of a thinking or text step before event `beforeSeq` (a follower joining mid-step). */
   async stepPrefix(runId: string, stepId: string, beforeSeq: number): Promise<string> {
     const rows: { prefix: string | null }[] = await this.dataSource.query(
@@ -108,9 +98,14 @@ export class RunEventStore {
     return rows[0]?.prefix ?? '';
   }
 
-  /** The coalesced steps of runs so far, from their events (partial answers of active runs). */
-  async stepsOf(runIds: readonly string[]): Promise<Map<string, StoredStep[]>> {
-    const result = new Map<string, StoredStep[]>(runIds.map((id) => [id, []]));
+  /**
+   * Active runs as far as they are stored, from one read: their coalesced
+   * steps (the partial answer) and the seq of the newest step event, which
+   * is their lastSeq. One snapshot for both, so a page that renders the
+   * steps and resumes after that seq gets every later token exactly once.
+   */
+  async liveState(runIds: readonly string[]): Promise<Map<string, LiveRunState>> {
+    const result = new Map<string, LiveRunState>(runIds.map((id) => [id, { steps: [], lastSeq: 0 }]));
     if (runIds.length === 0) return result;
     const rows: EventRow[] = await this.dataSource.query(
       `SELECT run_id, seq, type, step_id, step_index, payload FROM run_events
@@ -118,9 +113,18 @@ export class RunEventStore {
        ORDER BY run_id, seq`,
       [runIds],
     );
-    for (const row of rows) foldInto(result.get(row.run_id)!, fromRow(row));
+    for (const row of rows) {
+      const state = result.get(row.run_id)!;
+      foldInto(state.steps, fromRow(row));
+      state.lastSeq = row.seq;
+    }
     return result;
   }
+}
+
+export interface LiveRunState {
+  steps: StoredStep[];
+  lastSeq: number;
 }
 
 /** Applies one event to a list of coalesced steps. */

@@ -304,13 +304,8 @@ export class RunService {
     if (active) await this.cancel(viewer, active.id);
   }
 
-  /** The newest stored seq of active runs (their rows get last_seq when they end). */
-  async liveLastSeqs(runIds: readonly string[]) {
-    return this.store.lastSeqs(runIds);
-  }
-
-  /** Steps so far of active runs' assistant messages (their rows fill in when the run ends). */
-  async liveSteps(runIds: readonly string[]) {
-    return this.store.stepsOf(runIds);
+  /** Active runs as stored so far: their partial answers' steps and their lastSeq, from one read. */
+  async liveState(runIds: readonly string[]) {
+    return this.store.liveState(runIds);
   }
 }
