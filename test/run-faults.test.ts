@@ -124,6 +124,16 @@ describeEachBackend('provider faults', (backend) => {
     await expectStillServing(server, fake, token, result.conversationId);
   });
 
+  it('a provider that holds the connection open after [DONE]: the answer is complete, not a stall', async () => {
+    fake.enqueue(text('all of it', { holdOpenAfterDone: true }));
+    const started = Date.now();
+    const { last } = await chat(server, token, { text: 'and then silence' });
+    expect(last).toMatchObject({ __typename: 'DoneStep' });
+    expect(Date.now() - started).toBeLessThan(1_400);
+    // The server let go of the response.
+    await expect.poll(() => fake.open).toBe(0);
+  });
+
   it('a provider that never sends headers: TIMEOUT after one attempt (a hang is not retried)', async () => {
     const result = await runWith({ type: 'hang' });
     await expectRunFailed(server, token, result, 'TIMEOUT', null);

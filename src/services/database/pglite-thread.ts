@@ -44,6 +44,7 @@ export class PgliteThread implements QueryTarget {
       this.pending.clear();
     };
     worker.on('error', fail);
+    worker.on('messageerror', fail);
     worker.on('exit', (code) => fail(new Error(`the database thread exited (${code})`)));
   }
 
@@ -60,6 +61,7 @@ export class PgliteThread implements QueryTarget {
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the database thread exited (${code}) while opening`)));
     }).catch(async (error: unknown) => {
       await worker.terminate();
       throw error;
@@ -72,7 +74,13 @@ export class PgliteThread implements QueryTarget {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, sql, params });
+      try {
+        this.worker.postMessage({ id, sql, params });
+      } catch (error) {
+        // A parameter that cannot cross to the thread (a function, a symbol).
+        this.pending.delete(id);
+        reject(error as Error);
+      }
     });
   }
 

@@ -149,6 +149,8 @@ export async function* streamChat(
       }
       yield* eventsOf(parser.push(bytes));
       if (parser.failure) throw parser.failure;
+      // The answer is complete: a provider (or proxy) that holds the connection open must not stall it.
+      if (parser.done) break;
     }
     yield* eventsOf(parser.end());
     if (parser.failure) throw parser.failure;

@@ -19,6 +19,7 @@ export class Flusher {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private lastTickAt = Number.NEGATIVE_INFINITY;
+  private stopped = false;
   private dueAt = 0;
   /** Write statements issued (benchmarks and tests read it). */
   ticksWritten = 0;
@@ -46,6 +47,7 @@ export class Flusher {
 
   async stop(): Promise<void> {
     await this.flushNow();
+    this.stopped = true;
     this.cancelTimer();
   }
 
@@ -55,7 +57,7 @@ export class Flusher {
    * is not urgent: it waits an interval, unless output comes first.
    */
   private wake(urgent = true): void {
-    if (this.running) return; // a running tick wakes again when it is done
+    if (this.running || this.stopped) return; // a running tick wakes again when it is done
     const now = performance.now();
     const due = Math.max(this.lastTickAt + this.intervalMs, urgent ? now : now + this.intervalMs);
     if (this.timer && this.dueAt <= due) return;

@@ -101,13 +101,17 @@ export class RunExecutor {
 
   /**
    * The start of a follow without reading storage, when it can be known
-   * here: the viewer's run executes on this instance and nothing after
-   * `after` has been published yet (a client subscribing right after
-   * sending), so everything it needs will reach a listener attached now.
+   * here: the viewer's run executes on this instance, has not ended, no
+   * write is under way and nothing after `after` has been published (a
+   * client subscribing right after sending), so everything it needs will
+   * reach a listener attached now.
    */
   localFollowStart(runId: string, userId: string, after: number): { active: true; events: [] } | undefined {
     const entry = this.active.get(runId);
-    if (!entry?.recorder || entry.userId !== userId || entry.recorder.publishedSeq > after) return undefined;
+    const recorder = entry?.recorder;
+    if (!recorder || entry.userId !== userId || recorder.finished) return undefined;
+    // A write under way may hold events a storage read already showed someone: then read.
+    if (recorder.writing || recorder.publishedSeq > after) return undefined;
     return { active: true, events: [] };
   }
 

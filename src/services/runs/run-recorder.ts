@@ -232,6 +232,11 @@ export class RunRecorder implements RunSink {
     if (wasIdle || firstOutput) this.onWork?.(firstOutput);
   }
 
+  /** Drained events whose write has not succeeded yet. */
+  get writing(): boolean {
+    return this.inflight.length > 0;
+  }
+
   /** Events to write (new, or drained and not yet durable). */
   get hasOutput(): boolean {
     return this.pending.length > 0 || this.inflight.length > 0;
