@@ -23,6 +23,8 @@ export class Flusher {
   private dueAt = 0;
   /** Write statements issued (benchmarks and tests read it). */
   ticksWritten = 0;
+  /** Called for a run that another instance ended while it ran here (the executor stops it). */
+  onRunEnded?: (runId: string) => void;
 
   constructor(
     private readonly store: RunEventStore,
@@ -92,6 +94,26 @@ export class Flusher {
     return this.running;
   }
 
+  /**
+   * A tick fails as a whole when one of its runs was ended by another
+   * instance's sweep meanwhile (its ending took the seq this instance was
+   * writing). Such runs are dropped here, so the others' next tick goes
+   * through, and their followers here get what is stored, ending included.
+   */
+  private async dropRunsEndedElsewhere(recorders: RunRecorder[]): Promise<number> {
+    const ended = new Set(await this.store.endedAmong(recorders.map((r) => r.runId)));
+    for (const recorder of recorders) {
+      if (!ended.has(recorder.runId)) continue;
+      this.log.warn({ runId: recorder.runId }, 'another instance ended this run; its unwritten output is dropped');
+      const after = recorder.publishedSeq;
+      recorder.abandon();
+      this.recorders.delete(recorder);
+      this.onRunEnded?.(recorder.runId);
+      this.bus.publish(recorder.runId, await this.store.readAfter(recorder.runId, after));
+    }
+    return ended.size;
+  }
+
   private async tick(): Promise<void> {
     const drained: { recorder: RunRecorder; events: ReturnType<RunRecorder['drain']>['events'] }[] = [];
     const finals: RunFinal[] = [];
@@ -117,7 +139,12 @@ export class Flusher {
       this.ticksWritten++;
       this.metrics?.flushWritten();
     } catch (error) {
-      this.log.error({ err: error }, 'flush failed; retrying next tick');
+      await this.dropRunsEndedElsewhere([...drained.map((d) => d.recorder), ...progressed]).then(
+        (dropped) => {
+          if (dropped === 0) this.log.error({ err: error }, 'flush failed; retrying next tick');
+        },
+        () => this.log.error({ err: error }, 'flush failed; retrying next tick'),
+      );
       return;
     }
     this.metrics?.eventsPublished(

@@ -78,6 +78,16 @@ export class RunEventStore {
     };
   }
 
+  /** Those of these runs that are no longer active (ended by any instance). */
+  async endedAmong(runIds: readonly string[]): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    const rows: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM runs WHERE id = ANY($1::uuid[]) AND status NOT IN ('QUEUED', 'RUNNING')`,
+      [runIds],
+    );
+    return rows.map((row) => row.id);
+  }
+
   /** Events with seq > after, oldest first, at most `limit`. */
   async readAfter(runId: string, after: number, limit = REPLAY_PAGE): Promise<RunStreamEvent[]> {
     const rows: EventRow[] = await this.dataSource.query(

@@ -61,6 +61,9 @@ const MAX_CACHED_CLIENTS = 256;
 /** Why a run was aborted, so the loop's CANCELLED can become INTERRUPTED on shutdown. */
 class ShutdownAbort extends Error {}
 
+/** A run stopped because another instance ended it. */
+class EndedElsewhere extends Error {}
+
 export class RunExecutor {
   readonly instanceId = randomUUID();
   private readonly active = new Map<string, ActiveRun>();
@@ -85,6 +88,8 @@ export class RunExecutor {
     this.slots = new RunSlots(options.runsInFlight);
     // A cancel asked on another instance reaches the one executing the run.
     bus.onCancelRequest((runId) => void this.cancel(runId));
+    // Another instance's sweep ended a run that still ran here: stop it (its ending is stored).
+    flusher.onRunEnded = (runId) => this.active.get(runId)?.controller.abort(new EndedElsewhere());
   }
 
   /** Starts the heartbeat and the periodic sweep; sweeps once now. */
@@ -177,7 +182,7 @@ export class RunExecutor {
         releaseSlot();
       }
     }
-    if (ending.kind === 'error' && ending.code === 'CANCELLED' && signal.reason instanceof ShutdownAbort) {
+    if (ending.kind === 'error' && ending.code === 'CANCELLED' && (signal.reason instanceof ShutdownAbort || recorder.abandoned)) {
       ending = { ...ending, code: 'INTERRUPTED', message: 'The server stopped while the run was active.' };
     }
     recorder.finish(ending);

@@ -75,6 +75,8 @@ export class RunRecorder implements RunSink {
   publishedSeq: number;
   private final?: RunFinal;
   private finalDrained = false;
+  /** Another instance ended the run (its sweep): nothing more is recorded or written here. */
+  abandoned = false;
   private resolveEnded!: () => void;
   /** Resolves once the terminal event is durable and published. */
   readonly ended = new Promise<void>((resolve) => {
@@ -132,14 +134,14 @@ export class RunRecorder implements RunSink {
    * tick, so a run ended by the sweep after a crash keeps what it used).
    */
   noteProgress(iterations: number, usage: StoredUsage): void {
-    if (this.final) return;
+    if (this.final || this.abandoned) return;
     this.progress = { runId: this.runId, iterations, usage };
     this.arrived(false);
   }
 
   /** Queues the terminal event; nothing more is recorded after it. */
   finish(ending: RunEnding): void {
-    if (this.final) return;
+    if (this.final || this.abandoned) return;
     this.closeStep();
     const removeMessage = ending.kind === 'error' && this.steps.length === 0;
     const stepId = randomUUID();
@@ -207,6 +209,21 @@ export class RunRecorder implements RunSink {
     return { events: this.inflight, final: hasTerminal ? this.final : undefined, progress: this.inflightProgress };
   }
 
+  /**
+   * Another instance ended the run while it still ran here: its unwritten
+   * output is dropped (that instance's ending is what is stored) and the
+   * run counts as ended.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.pending = [];
+    this.inflight = [];
+    this.progress = undefined;
+    this.inflightProgress = undefined;
+    this.pendingSince = undefined;
+    this.resolveEnded();
+  }
+
   /** The drained events are durable (and published, in the same synchronous step). */
   committed(): void {
     const endedNow = this.inflight.some((e) => e.type === 'done' || e.type === 'error');
@@ -220,6 +237,7 @@ export class RunRecorder implements RunSink {
   }
 
   private queue(event: PendingEvent): void {
+    if (this.abandoned) return;
     const firstOutput = this.pending.length === 0;
     this.pending.push(event);
     this.arrived(firstOutput);

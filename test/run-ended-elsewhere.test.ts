@@ -1,0 +1,46 @@
+/**
+ * Another instance's sweep may end a run whose owner is still alive (its
+ * heartbeat looked stale, say during a database outage). The sweep's
+ * ending takes the next seq, the one the owner was about to write, so the
+ * owner's tick fails: the owner must drop that run and stop it, not retry
+ * a tick that can never succeed and stall every other run with it.
+ */
+import { expect, it } from 'vitest';
+import { text, type FakeLlm } from './fixtures/fake-llm.js';
+import { chat, chatSuite, eventually, expectGapless, follow, send, type Step } from './helpers/chat.js';
+import { rowIdOf, sql } from './helpers/rows.js';
+import { describeEachBackend, type TestServer } from './helpers/server.js';
+
+describeEachBackend('a run ended by another instance', (backend) => {
+  let fake: FakeLlm;
+  let server: TestServer;
+  let token: string;
+  chatSuite(backend, { sub: 'owner', name: 'Owner' }, (suite) => ({ fake, server, token } = suite));
+
+  it('is dropped and stopped by its owner, whose other runs go on', async () => {
+    const words = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
+    fake.enqueue(text(words, { delayMs: 20 }));
+    const { runId } = await send(server, token, { text: 'a slow answer' });
+    const seen: Step[] = [];
+    const following = follow(server, token, runId, 0, (step) => seen.push(step));
+    await eventually(() => seen.filter((s) => s.__typename === 'TextStep').length >= 3, 5_000);
+
+    // Make it look like another instance's run with a stale heartbeat, and let the sweep end it.
+    await sql(server, `UPDATE runs SET owner_instance = 'gone', heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [rowIdOf(runId)]);
+    expect(await server.app.services.executor.sweep()).toBe(1);
+
+    // Its follower gets the sweep's ending, gapless.
+    const { steps } = await following;
+    expect(expectGapless(steps)).toBe(true);
+    expect(steps.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED' });
+    // The owner stopped the run: its provider request was let go.
+    await eventually(() => fake.open === 0, 5_000);
+
+    // The flusher still writes: a new run completes.
+    fake.enqueue(text('still here'));
+    const next = await chat(server, token, { text: 'anyone?' });
+    expect(next.last).toMatchObject({ __typename: 'DoneStep' });
+    const [row] = await sql(server, 'SELECT status FROM runs WHERE id = $1', [rowIdOf(runId)]);
+    expect(row!.status).toBe('INTERRUPTED');
+  });
+});
