@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsStreaming, ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { StallError } from './llm-errors.js';
 import { SseChunkParser } from './sse-chunks.js';
+import { tokenCount } from '../storable.js';
 
 export interface ToolCallRequest {
   /** The provider's id (generated when the provider sent none). */
@@ -102,19 +103,21 @@ export async function* streamChat(
   const readChunk = (chunk: ChatCompletionChunk, out: ChatStreamEvent[]) => {
     if (chunk.usage) {
       const details = chunk.usage.completion_tokens_details;
+      // A provider may report anything here: whole, non-negative counts only.
       usage = {
-        promptTokens: chunk.usage.prompt_tokens ?? 0,
-        completionTokens: chunk.usage.completion_tokens ?? 0,
-        totalTokens: chunk.usage.total_tokens ?? 0,
-        reasoningTokens: details?.reasoning_tokens ?? null,
+        promptTokens: tokenCount(chunk.usage.prompt_tokens),
+        completionTokens: tokenCount(chunk.usage.completion_tokens),
+        totalTokens: tokenCount(chunk.usage.total_tokens),
+        reasoningTokens: details?.reasoning_tokens == null ? null : tokenCount(details.reasoning_tokens),
       };
     }
     for (const choice of chunk.choices ?? []) {
       if (choice.index !== undefined && choice.index !== 0) continue;
       const delta = (choice.delta ?? {}) as DeltaWithReasoning;
-      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      const reasoning = stringOf(delta.reasoning_content) || stringOf(delta.reasoning);
       if (reasoning) appendDelta(out, 'thinking', reasoning);
-      if (delta.content) appendDelta(out, 'text', delta.content);
+      const content = stringOf(delta.content);
+      if (content) appendDelta(out, 'text', content);
       for (const fragment of delta.tool_calls ?? []) {
         const index = fragment.index ?? 0;
         let call = calls.get(index);
@@ -122,11 +125,11 @@ export async function* streamChat(
           call = { id: '', name: '', arguments: '' };
           calls.set(index, call);
         }
-        if (fragment.id) call.id = fragment.id;
-        if (fragment.function?.name) call.name += fragment.function.name;
-        if (fragment.function?.arguments) call.arguments += fragment.function.arguments;
+        if (fragment.id) call.id = stringOf(fragment.id);
+        call.name += stringOf(fragment.function?.name);
+        call.arguments += stringOf(fragment.function?.arguments);
       }
-      if (choice.finish_reason) finishReason = choice.finish_reason;
+      if (choice.finish_reason) finishReason = stringOf(choice.finish_reason) || finishReason;
     }
   };
   try {
@@ -168,4 +171,9 @@ export async function* streamChat(
     .sort(([a], [b]) => a - b)
     .map(([index, call]) => ({ ...call, id: call.id || `call_${index}_${Math.random().toString(36).slice(2, 10)}` }));
   yield { type: 'end', toolCalls, finishReason, usage };
+}
+
+/** A field the wire format says is a string; anything else a provider sends there counts as absent. */
+function stringOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -18,6 +18,7 @@ import type { RunSink } from './agent-loop.js';
 import { RETRYABLE_CODES } from '../llm/llm-errors.js';
 import type { PendingEvent, RunStreamEvent } from './run-event.js';
 import { EMPTY_USAGE } from './step-view.js';
+import { storable, storableText, storableUsage, SurrogateJoiner } from '../storable.js';
 
 export type RunEnding =
   | { kind: 'done'; finishReason: string; usage: StoredUsage; iterations: number }
@@ -59,7 +60,8 @@ export function messageText(steps: StoredStep[]): string {
 
 export class RunRecorder implements RunSink {
   readonly steps: StoredStep[] = [];
-  private open?: { type: 'thinking' | 'text'; step: StoredStep & { content: string } };
+  /** The thinking or text step being streamed (created with its first storable text). */
+  private open?: { type: 'thinking' | 'text'; joiner: SurrogateJoiner; step?: StoredStep & { content: string } };
   private pending: PendingEvent[] = [];
   /** When the oldest output not yet drained was recorded (ms since epoch). */
   pendingSince?: number;
@@ -98,15 +100,16 @@ export class RunRecorder implements RunSink {
   }
 
   thinkingDelta(delta: string): void {
-    this.delta('thinking', storable(delta));
+    this.delta('thinking', delta);
   }
 
   textDelta(delta: string): void {
-    this.delta('text', storable(delta));
+    this.delta('text', delta);
   }
 
   /** Ends the open thinking or text step (a new iteration starts new steps). */
   closeStep(): void {
+    if (this.open) this.append(this.open.joiner.flush());
     this.open = undefined;
   }
 
@@ -143,6 +146,7 @@ export class RunRecorder implements RunSink {
   finish(ending: RunEnding): void {
     if (this.final || this.abandoned) return;
     this.closeStep();
+    ending = storableEnding(ending);
     const removeMessage = ending.kind === 'error' && this.steps.length === 0;
     const stepId = randomUUID();
     const index = this.steps.length;
@@ -264,14 +268,24 @@ export class RunRecorder implements RunSink {
     return this.hasOutput || this.progress !== undefined || this.inflightProgress !== undefined;
   }
 
-  private delta(type: 'thinking' | 'text', delta: string): void {
-    if (this.final || delta.length === 0) return;
+  private delta(type: 'thinking' | 'text', raw: string): void {
+    if (this.final) return;
     if (this.open?.type !== type) {
-      const step = { type, id: randomUUID(), index: this.steps.length, seq: 0, content: '' };
-      this.steps.push(step);
-      this.open = { type, step };
+      this.closeStep();
+      this.open = { type, joiner: new SurrogateJoiner() };
     }
-    const step = this.open.step;
+    this.append(this.open.joiner.take(raw));
+  }
+
+  /** Adds storable text to the open step, merging it into the pending event of that step if there is one. */
+  private append(delta: string): void {
+    const open = this.open;
+    if (!open || this.final || delta.length === 0) return;
+    if (!open.step) {
+      open.step = { type: open.type, id: randomUUID(), index: this.steps.length, seq: 0, content: '' };
+      this.steps.push(open.step);
+    }
+    const step = open.step;
     const offset = step.content.length;
     step.content += delta;
     const last = this.pending[this.pending.length - 1];
@@ -279,22 +293,16 @@ export class RunRecorder implements RunSink {
       last.delta += delta;
       return;
     }
-    this.queue({ type, runId: this.runId, stepId: step.id, index: step.index, delta, offset });
+    this.queue({ type: open.type, runId: this.runId, stepId: step.id, index: step.index, delta, offset });
   }
+}
+
+/** An ending's provider-given strings and counts, made storable. */
+function storableEnding(ending: RunEnding): RunEnding {
+  const usage = storableUsage(ending.usage);
+  return ending.kind === 'done'
+    ? { ...ending, usage, finishReason: storableText(ending.finishReason) }
+    : { ...ending, usage, message: storableText(ending.message) };
 }
 
 export const ZERO_USAGE = EMPTY_USAGE;
-
-/**
- * PostgreSQL text and jsonb cannot hold U+0000: a model or tool that emits
- * one would make every flush of the instance fail (and stall all its runs).
- * It becomes U+FFFD, before the event exists, so what is stored is what is shown.
- */
-function storable<T>(value: T): T {
-  if (typeof value === 'string') return (value.includes('\0') ? value.replaceAll('\0', '\ufffd') : value) as T;
-  if (Array.isArray(value)) return value.map(storable) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [storable(k), storable(v)])) as T;
-  }
-  return value;
-}

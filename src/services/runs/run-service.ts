@@ -26,6 +26,9 @@ const IDEMPOTENCY_WINDOW_HOURS = 24;
 /** How long cancelRun waits for a run on another instance to stop. */
 const CANCEL_WAIT_MS = 10_000;
 
+// A lone UTF-16 surrogate cannot be stored (PostgreSQL's jsonb refuses it) nor echoed back as sent.
+const WELL_FORMED_MESSAGE = 'must be well-formed Unicode text (it holds a lone UTF-16 surrogate)';
+
 const sendSchema = (maxChars: number) =>
   z
   .object({
@@ -33,10 +36,16 @@ const sendSchema = (maxChars: number) =>
     text: z
       .string()
       .max(maxChars, `must be at most ${maxChars} characters`)
-      .refine((t) => t.trim().length > 0, 'must not be empty'),
+      .refine((t) => t.trim().length > 0, 'must not be empty')
+      .refine((t) => t.isWellFormed(), WELL_FORMED_MESSAGE),
     enabledTools: z.array(z.string().max(64)).max(64, 'at most 64 tools').nullish(),
     thinkingEnabled: z.boolean().nullish(),
-    clientMutationId: z.string().min(1).max(200, 'must be at most 200 characters').nullish(),
+    clientMutationId: z
+      .string()
+      .min(1)
+      .max(200, 'must be at most 200 characters')
+      .refine((t) => t.isWellFormed(), WELL_FORMED_MESSAGE)
+      .nullish(),
   })
   .strict();
 
