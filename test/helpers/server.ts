@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import { describe, inject } from 'vitest';
+import type { Logger } from 'pino';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config.js';
 import { createApp, type App } from '../../src/server.js';
@@ -88,6 +89,8 @@ export interface StartOptions {
   database?: FreshDatabase;
   /** Local mode (no AUTH_SECRET); default false. */
   local?: boolean;
+  /** Where the server logs (default: LOG_LEVEL of `env`, silent). */
+  logger?: Logger;
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
@@ -103,7 +106,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const statements: string[] = [];
   const config = loadConfig(env);
   const app = await createApp(config, {
-    logger: createLogger(env.LOG_LEVEL!),
+    logger: options.logger ?? createLogger(env.LOG_LEVEL!),
     onQuery: (sql) => statements.push(sql),
   });
   const { port } = await app.start();

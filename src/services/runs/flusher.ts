@@ -5,14 +5,51 @@
  * start at most once per FLUSH_INTERVAL_MS and only when there is output:
  * output that finds the flusher idle for a whole interval is written at
  * once (a run's first token does not wait out a timer), output that comes
- * sooner waits for the interval to pass. A failed write keeps the events
- * (with their seqs) for the next tick; nothing unwritten is ever shown.
+ * sooner waits for the interval to pass. Nothing unwritten is ever shown.
+ *
+ * A bulkhead: when the database refuses the tick's statement for its data,
+ * each run is written alone, so the runs that did nothing wrong go through
+ * in the same tick and a run whose output cannot be stored (or that another
+ * instance ended meanwhile) is ended from what is stored and stopped. A
+ * failure of the database itself keeps every event (with its seq) for the
+ * next tick, backing off, and is logged once, not once per tick.
  */
 import type { Logger } from 'pino';
+import { isTransientDbError, sqlState } from '../database/db-errors.js';
 import type { Metrics } from '../metrics.js';
 import type { EventBus } from './event-bus.js';
+import type { RunStreamEvent } from './run-event.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { RunFinal, RunProgress, RunRecorder } from './run-recorder.js';
+import type { StoredEndings } from './stored-ending.js';
+
+export interface FlusherOptions {
+  store: RunEventStore;
+  bus: EventBus;
+  endings: StoredEndings;
+  intervalMs: number;
+  log: Logger;
+  metrics?: Metrics;
+  /** A run's ending was stored without its recorder (refused output, or ended elsewhere): stop it. */
+  onRunAbandoned: (runId: string) => void;
+}
+
+/** One run's share of a tick. */
+interface TickEntry {
+  recorder: RunRecorder;
+  events: RunStreamEvent[];
+  final?: RunFinal;
+  progress?: RunProgress;
+}
+
+const REFUSED_ENDING = {
+  code: 'INTERNAL',
+  message: 'The server could not store this run\'s output, so the run was stopped; the answer so far is kept.',
+} as const;
+/** Longest wait between two ticks while the database fails. */
+const MAX_BACKOFF_MS = 1_000;
+/** While the database fails, a reminder at most this often. */
+const FAILURE_LOG_EVERY_MS = 60_000;
 
 export class Flusher {
   private readonly recorders = new Set<RunRecorder>();
@@ -21,18 +58,32 @@ export class Flusher {
   private lastTickAt = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private dueAt = 0;
+  /** Consecutive ticks the database failed, and when that was last logged. */
+  private failedTicks = 0;
+  private failureLoggedAt = Number.NEGATIVE_INFINITY;
+  /** Runs to end from storage whose ending could not be written yet (their last published seq). */
+  private readonly unended = new Map<string, number>();
   /** Write statements issued (benchmarks and tests read it). */
   ticksWritten = 0;
-  /** Called for a run that another instance ended while it ran here (the executor stops it). */
-  onRunEnded?: (runId: string) => void;
+  private readonly store: RunEventStore;
+  private readonly bus: EventBus;
+  private readonly endings: StoredEndings;
+  private readonly intervalMs: number;
+  private readonly log: Logger;
+  private readonly metrics?: Metrics;
+  private readonly onRunAbandoned: (runId: string) => void;
 
-  constructor(
-    private readonly store: RunEventStore,
-    private readonly bus: EventBus,
-    private readonly intervalMs: number,
-    private readonly log: Logger,
-    private readonly metrics?: Metrics,
-  ) {}
+  constructor(options: FlusherOptions) {
+    ({
+      store: this.store,
+      bus: this.bus,
+      endings: this.endings,
+      intervalMs: this.intervalMs,
+      log: this.log,
+      metrics: this.metrics,
+      onRunAbandoned: this.onRunAbandoned,
+    } = options);
+  }
 
   add(recorder: RunRecorder): void {
     this.recorders.add(recorder);
@@ -61,7 +112,7 @@ export class Flusher {
   private wake(urgent = true): void {
     if (this.running || this.stopped) return; // a running tick wakes again when it is done
     const now = performance.now();
-    const due = Math.max(this.lastTickAt + this.intervalMs, urgent ? now : now + this.intervalMs);
+    const due = Math.max(this.lastTickAt + this.backoffMs(), urgent ? now : now + this.intervalMs);
     if (this.timer && this.dueAt <= due) return;
     clearTimeout(this.timer);
     this.dueAt = due;
@@ -69,6 +120,12 @@ export class Flusher {
       this.timer = undefined;
       void this.runTick();
     }, due - now);
+  }
+
+  /** The interval, doubled per consecutive failed tick up to a second. */
+  private backoffMs(): number {
+    if (this.failedTicks === 0) return this.intervalMs;
+    return Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.min(this.failedTicks, 16));
   }
 
   private cancelTimer(): void {
@@ -89,73 +146,118 @@ export class Flusher {
         }
         if (recorder.hasWork) urgent = false;
       }
+      if (this.unended.size > 0) urgent ??= false;
       if (urgent !== undefined) this.wake(urgent);
     });
     return this.running;
   }
 
-  /**
-   * A tick fails as a whole when one of its runs was ended by another
-   * instance's sweep meanwhile (its ending took the seq this instance was
-   * writing). Such runs are dropped here, so the others' next tick goes
-   * through, and their followers here get what is stored, ending included.
-   */
-  private async dropRunsEndedElsewhere(recorders: RunRecorder[]): Promise<number> {
-    const ended = new Set(await this.store.endedAmong(recorders.map((r) => r.runId)));
-    for (const recorder of recorders) {
-      if (!ended.has(recorder.runId)) continue;
-      this.log.warn({ runId: recorder.runId }, 'another instance ended this run; its unwritten output is dropped');
-      const after = recorder.publishedSeq;
-      recorder.abandon();
-      this.recorders.delete(recorder);
-      this.onRunEnded?.(recorder.runId);
-      this.bus.publish(recorder.runId, await this.store.readAfter(recorder.runId, after));
-    }
-    return ended.size;
-  }
-
   private async tick(): Promise<void> {
-    const drained: { recorder: RunRecorder; events: ReturnType<RunRecorder['drain']>['events'] }[] = [];
-    const finals: RunFinal[] = [];
-    const progress: RunProgress[] = [];
-    const progressed: RunRecorder[] = [];
+    await this.endUnended();
+    const batch: TickEntry[] = [];
     let oldest = Date.now();
     for (const recorder of this.recorders) {
       if (!recorder.hasWork) continue;
       oldest = Math.min(oldest, recorder.pendingSince ?? oldest);
-      const drain = recorder.drain();
-      if (drain.events.length > 0) drained.push({ recorder, events: drain.events });
-      else if (drain.progress) progressed.push(recorder);
-      if (drain.final) finals.push(drain.final);
-      if (drain.progress) progress.push(drain.progress);
+      batch.push({ recorder, ...recorder.drain() });
     }
-    if (drained.length === 0 && progress.length === 0) return;
+    if (batch.length === 0) return;
     try {
-      await this.store.writeTick(
-        drained.flatMap((d) => d.events),
-        finals,
-        progress,
-      );
-      this.ticksWritten++;
-      this.metrics?.flushWritten();
+      await this.write(batch);
     } catch (error) {
-      await this.dropRunsEndedElsewhere([...drained.map((d) => d.recorder), ...progressed]).then(
-        (dropped) => {
-          if (dropped === 0) this.log.error({ err: error }, 'flush failed; retrying next tick');
-        },
-        () => this.log.error({ err: error }, 'flush failed; retrying next tick'),
-      );
-      return;
+      if (isTransientDbError(error)) return this.failed(error);
+      // The database refused the data: one run's, most likely. Each run alone, so the others go through.
+      return this.writeEach(batch, oldest);
     }
+    this.published(batch, oldest);
+  }
+
+  private async write(batch: TickEntry[]): Promise<void> {
+    await this.store.writeTick(
+      batch.flatMap((entry) => entry.events),
+      batch.flatMap((entry) => (entry.final ? [entry.final] : [])),
+      batch.flatMap((entry) => (entry.progress ? [entry.progress] : [])),
+    );
+    this.ticksWritten++;
+    this.metrics?.flushWritten();
+    if (this.failedTicks > 0) this.log.warn({ failedTicks: this.failedTicks }, 'run output is being written again');
+    this.failedTicks = 0;
+  }
+
+  private async writeEach(batch: TickEntry[], oldest: number): Promise<void> {
+    for (const entry of batch) {
+      try {
+        await this.write([entry]);
+      } catch (error) {
+        if (isTransientDbError(error)) this.failed(error);
+        else await this.endRefused(entry.recorder, error);
+        continue;
+      }
+      this.published([entry], oldest);
+    }
+  }
+
+  /** The written events go out, and their recorders learn they are durable. */
+  private published(batch: TickEntry[], oldest: number): void {
     this.metrics?.eventsPublished(
-      drained.reduce((n, d) => n + d.events.length, 0),
+      batch.reduce((n, entry) => n + entry.events.length, 0),
       (Date.now() - oldest) / 1000,
     );
-    for (const { recorder, events } of drained) {
-      this.bus.publish(recorder.runId, [...events]);
+    for (const { recorder, events } of batch) {
+      if (events.length > 0) this.bus.publish(recorder.runId, [...events]);
       recorder.committed();
       if (recorder.finished && !recorder.hasWork) this.recorders.delete(recorder);
     }
-    for (const recorder of progressed) recorder.committed();
   }
+
+  /** The database failed, not the data: everything stays for the next tick. Logged once a minute at most. */
+  private failed(error: unknown): void {
+    this.failedTicks++;
+    const now = performance.now();
+    if (now - this.failureLoggedAt < FAILURE_LOG_EVERY_MS) return;
+    this.failureLoggedAt = now;
+    this.log.error({ code: sqlState(error) ?? errorName(error), failedTicks: this.failedTicks }, 'run output could not be written; retrying');
+  }
+
+  /**
+   * The database refuses this run's output whatever the others do: its
+   * events can never be written. The run stops here and is ended from
+   * what is stored, unless another instance ended it already (its ending
+   * took the seq this instance was writing); either way its followers
+   * here get what is stored, ending included.
+   */
+  private async endRefused(recorder: RunRecorder, error: unknown): Promise<void> {
+    const { runId } = recorder;
+    this.unended.set(runId, recorder.publishedSeq);
+    recorder.abandon();
+    this.recorders.delete(recorder);
+    this.onRunAbandoned(runId);
+    this.log.error({ runId, code: sqlState(error) }, 'the database refused this run\'s output; the run is stopped');
+    await this.endUnended();
+  }
+
+  /** Writes the endings still owed (retried each tick while the database fails). */
+  private async endUnended(): Promise<void> {
+    for (const [runId, after] of this.unended) {
+      try {
+        // Wait for the row: another instance that is ending it holds it.
+        const ended = await this.endings.end(runId, REFUSED_ENDING, { wait: true });
+        this.unended.delete(runId);
+        if (!ended) {
+          this.log.warn({ runId }, 'another instance ended this run; its unwritten output is dropped');
+          this.bus.publish(runId, await this.store.readAfter(runId, after));
+        }
+      } catch (error) {
+        if (!isTransientDbError(error)) {
+          this.unended.delete(runId);
+          this.log.error({ runId, code: sqlState(error) }, 'the run could not be ended');
+        } else this.failed(error);
+      }
+    }
+  }
+}
+
+function errorName(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code.slice(0, 40) : error instanceof Error ? error.name : 'unknown';
 }
