@@ -65,6 +65,7 @@ const envSchema = z
     FLUSH_INTERVAL_MS: int(20, 1, 10_000),
     RUN_LEASE_MS: int(15_000, 100, 3_600_000),
     MAX_ITERATIONS: int(20, 1, 1000),
+    RUN_MAX_DURATION_MS: int(30 * 60_000, 1_000, 7 * 24 * 3_600_000),
     SUBSCRIBER_MAX_BUFFER_BYTES: int(4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     SUBSCRIBER_MAX_LAG_EVENTS: int(10_000, 1, 10_000_000),
     MAX_QUERY_DEPTH: int(12, 1, 1000),
@@ -137,6 +138,8 @@ export interface Config {
   flushIntervalMs: number;
   runLeaseMs: number;
   maxIterations: number;
+  /** Wall-clock limit of one run once it executes; it ends TIMEOUT, its answer so far kept. */
+  runMaxDurationMs: number;
   /** A WebSocket subscriber with more bytes than this queued is dropped (SUBSCRIBER_TOO_SLOW). */
   subscriberMaxBufferBytes: number;
   /** A subscriber this many live events behind is dropped (SUBSCRIBER_TOO_SLOW) instead of buffering more. */
@@ -210,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     flushIntervalMs: e.FLUSH_INTERVAL_MS,
     runLeaseMs: e.RUN_LEASE_MS,
     maxIterations: e.MAX_ITERATIONS,
+    runMaxDurationMs: e.RUN_MAX_DURATION_MS,
     subscriberMaxBufferBytes: e.SUBSCRIBER_MAX_BUFFER_BYTES,
     subscriberMaxLagEvents: e.SUBSCRIBER_MAX_LAG_EVENTS,
     limits: {

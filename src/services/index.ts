@@ -15,6 +15,7 @@ import { RedisEventBus } from './runs/redis-event-bus.js';
 import { RunEventStore } from './runs/run-event-store.js';
 import { RunExecutor } from './runs/run-executor.js';
 import { RunService } from './runs/run-service.js';
+import { StoredEndings } from './runs/stored-ending.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { builtinTools } from './tools/builtin/index.js';
 import { ToolExecutor } from './tools/tool-executor.js';
@@ -45,25 +46,38 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
   const tools = new ToolRegistry(builtinTools);
   const store = new RunEventStore(dataSource);
   const metrics = createMetrics();
-  const flusher = new Flusher(store, bus, config.flushIntervalMs, log, metrics);
-  const executor = new RunExecutor(
-    dataSource,
+  const endings = new StoredEndings(dataSource, store, bus);
+  const flusher = new Flusher({
     store,
     bus,
-    flusher,
-    providers,
-    secrets,
-    tools,
-    new ToolExecutor(tools),
+    endings,
+    intervalMs: config.flushIntervalMs,
+    log,
+    metrics,
+    // The run's ending was stored without its recorder: stop it here.
+    onRunAbandoned: (runId) => executor.abandon(runId),
+  });
+  const executor = new RunExecutor(
+    {
+      dataSource,
+      bus,
+      flusher,
+      endings,
+      providers,
+      secrets,
+      registry: tools,
+      tools: new ToolExecutor(tools),
+      log,
+      metrics,
+    },
     {
       maxIterations: config.maxIterations,
       runsInFlight: config.limits.runsInFlight,
       llmMaxRetries: config.llm.maxRetries,
       stallTimeoutMs: config.llm.stallTimeoutMs,
       runLeaseMs: config.runLeaseMs,
+      runMaxDurationMs: config.runMaxDurationMs,
     },
-    log,
-    metrics,
   );
   metrics.observe({
     activeRuns: () => executor.activeCount,

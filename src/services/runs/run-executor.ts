@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import type OpenAI from 'openai';
-import { Message, Provider, Run, type Conversation } from '../../entities/index.js';
+import { Message, Provider, type Conversation, type Run } from '../../entities/index.js';
 import { streamChat } from '../llm/chat-stream.js';
 import { createOpenAIClient } from '../llm/openai-client.js';
 import type { Metrics } from '../metrics.js';
@@ -23,10 +23,9 @@ import { runAgentLoop } from './agent-loop.js';
 import type { EventBus } from './event-bus.js';
 import type { Flusher } from './flusher.js';
 import { buildHistory } from './history.js';
-import { fromRow } from './run-event.js';
-import { foldInto, type RunEventStore } from './run-event-store.js';
 import { RunRecorder, type RunEnding } from './run-recorder.js';
 import { RunSlots } from './run-slots.js';
+import type { StoredEndings } from './stored-ending.js';
 import { EMPTY_USAGE } from './step-view.js';
 
 export interface RunExecutorOptions {
@@ -36,6 +35,22 @@ export interface RunExecutorOptions {
   llmMaxRetries: number;
   stallTimeoutMs: number;
   runLeaseMs: number;
+  /** Wall-clock limit of one run once it executes (TIMEOUT after it). */
+  runMaxDurationMs: number;
+}
+
+/** What the executor works with, wired once in services/index.ts. */
+export interface RunExecutorDeps {
+  dataSource: DataSource;
+  bus: EventBus;
+  flusher: Flusher;
+  endings: StoredEndings;
+  providers: ProviderService;
+  secrets: SecretBox;
+  registry: ToolRegistry;
+  tools: ToolExecutor;
+  log: Logger;
+  metrics?: Metrics;
 }
 
 /** The rows sendMessage wrote or read for a run, handed over so the run does not read them again. */
@@ -61,8 +76,13 @@ const MAX_CACHED_CLIENTS = 256;
 /** Why a run was aborted, so the loop's CANCELLED can become INTERRUPTED on shutdown. */
 class ShutdownAbort extends Error {}
 
-/** A run stopped because another instance ended it. */
+/** A run stopped because its ending was stored without it. */
 class EndedElsewhere extends Error {}
+
+/** A run that reached RUN_MAX_DURATION_MS. */
+class RunTimeLimit extends Error {}
+
+const INTERRUPTED = { code: 'INTERRUPTED', message: 'The server stopped while the run was active.' } as const;
 
 export class RunExecutor {
   readonly instanceId = randomUUID();
@@ -72,24 +92,36 @@ export class RunExecutor {
   private heartbeatTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
 
+  private readonly dataSource: DataSource;
+  private readonly bus: EventBus;
+  private readonly flusher: Flusher;
+  private readonly endings: StoredEndings;
+  private readonly providers: ProviderService;
+  private readonly secrets: SecretBox;
+  private readonly registry: ToolRegistry;
+  private readonly tools: ToolExecutor;
+  private readonly log: Logger;
+  private readonly metrics?: Metrics;
+
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly store: RunEventStore,
-    private readonly bus: EventBus,
-    private readonly flusher: Flusher,
-    private readonly providers: ProviderService,
-    private readonly secrets: SecretBox,
-    private readonly registry: ToolRegistry,
-    private readonly tools: ToolExecutor,
+    deps: RunExecutorDeps,
     private readonly options: RunExecutorOptions,
-    private readonly log: Logger,
-    private readonly metrics?: Metrics,
   ) {
+    ({
+      dataSource: this.dataSource,
+      bus: this.bus,
+      flusher: this.flusher,
+      endings: this.endings,
+      providers: this.providers,
+      secrets: this.secrets,
+      registry: this.registry,
+      tools: this.tools,
+      log: this.log,
+      metrics: this.metrics,
+    } = deps);
     this.slots = new RunSlots(options.runsInFlight);
     // A cancel asked on another instance reaches the one executing the run.
-    bus.onCancelRequest((runId) => void this.cancel(runId));
-    // Another instance's sweep ended a run that still ran here: stop it (its ending is stored).
-    flusher.onRunEnded = (runId) => this.active.get(runId)?.controller.abort(new EndedElsewhere());
+    this.bus.onCancelRequest((runId) => void this.cancel(runId));
   }
 
   /** Starts the heartbeat and the periodic sweep; sweeps once now. */
@@ -100,8 +132,13 @@ export class RunExecutor {
     this.sweepTimer = setInterval(() => void this.sweep(), Math.max(beat, Math.floor(this.options.runLeaseMs / 2)));
   }
 
-  isLocal(runId: string): boolean {
-    return this.active.has(runId);
+  /**
+   * Stops a run executing here whose ending was stored without it (another
+   * instance's sweep, or the flusher after the database refused its output):
+   * its recorder records nothing more.
+   */
+  abandon(runId: string): void {
+    this.active.get(runId)?.controller.abort(new EndedElsewhere());
   }
 
   /**
@@ -168,22 +205,30 @@ export class RunExecutor {
     const { signal } = entry.controller;
     let ending: RunEnding;
     // Beyond MAX_RUNS_IN_FLIGHT a run waits here, QUEUED; a cancel while it waits ends it at once.
-    const releaseSlot = await this.slots.acquire(signal).catch(() => undefined);
+    // Beyond its user's fair share a run waits longer (see run-slots.ts).
+    const releaseSlot = await this.slots.acquire(run.userId, signal).catch(() => undefined);
     if (!releaseSlot) {
       ending = { kind: 'error', code: 'CANCELLED', message: 'The run was cancelled.', usage: EMPTY_USAGE, iterations: 0 };
     } else {
       this.metrics?.runStarted();
+      const limit = this.options.runMaxDurationMs;
+      const timer = setTimeout(() => entry.controller.abort(new RunTimeLimit()), limit);
       try {
         ending = await this.loop(run, seed, recorder, signal);
       } catch (error) {
         log.error({ err: error }, 'run could not execute');
         ending = { kind: 'error', code: 'INTERNAL', message: 'The server failed to run this request.', usage: EMPTY_USAGE, iterations: 0 };
       } finally {
+        clearTimeout(timer);
         releaseSlot();
       }
     }
-    if (ending.kind === 'error' && ending.code === 'CANCELLED' && (signal.reason instanceof ShutdownAbort || recorder.abandoned)) {
-      ending = { ...ending, code: 'INTERRUPTED', message: 'The server stopped while the run was active.' };
+    if (ending.kind === 'error' && ending.code === 'CANCELLED') {
+      if (signal.reason instanceof ShutdownAbort || recorder.abandoned) ending = { ...ending, ...INTERRUPTED };
+      else if (signal.reason instanceof RunTimeLimit) {
+        const seconds = Math.round(this.options.runMaxDurationMs / 1000);
+        ending = { ...ending, code: 'TIMEOUT', message: `The run reached its time limit (${seconds} s); the answer so far is kept.` };
+      }
     }
     recorder.finish(ending);
     await recorder.ended;
@@ -312,47 +357,10 @@ export class RunExecutor {
            AND (heartbeat_at IS NULL OR heartbeat_at < clock_timestamp() - make_interval(secs => $2::double precision / 1000))`,
         [this.instanceId, this.options.runLeaseMs],
       );
-      for (const { id } of stale) if (await this.interrupt(id)) swept++;
+      for (const { id } of stale) if (await this.endings.end(id, INTERRUPTED)) swept++;
     } catch (error) {
       this.log.warn({ err: error }, 'sweep failed');
     }
     return swept;
-  }
-
-  private async interrupt(runId: string): Promise<boolean> {
-    const recorder = await this.dataSource.transaction(async (manager) => {
-      // Claim it: another instance's sweep may be at the same run.
-      const claimed: Run[] = await manager
-        .getRepository(Run)
-        .createQueryBuilder('r')
-        .setLock('pessimistic_write')
-        .setOnLocked('skip_locked')
-        .where(`r.id = :runId AND r.status IN ('QUEUED', 'RUNNING')`, { runId })
-        .getMany();
-      const run = claimed[0];
-      if (!run || !run.assistantMessageId) return undefined;
-      const rows = await manager.query(
-        `SELECT run_id, seq, type, step_id, step_index, payload FROM run_events WHERE run_id = $1 ORDER BY seq`,
-        [runId],
-      );
-      // An active run's row does not follow its events: the INTERRUPTED event comes after the newest one.
-      const newest = rows.length > 0 ? Number(rows[rows.length - 1].seq) : 0;
-      const rec = new RunRecorder(run.id, run.conversationId, run.assistantMessageId, Math.max(run.lastSeq, newest));
-      for (const row of rows) foldInto(rec.steps, fromRow(row));
-      rec.finish({
-        kind: 'error',
-        code: 'INTERRUPTED',
-        message: 'The server stopped while the run was active.',
-        usage: run.usage ?? EMPTY_USAGE,
-        iterations: run.iterations,
-      });
-      const { events, final } = rec.drain();
-      await this.store.writeWith(manager, events, [final!]);
-      return { rec, events };
-    });
-    if (!recorder) return false;
-    this.bus.publish(runId, recorder.events);
-    recorder.rec.committed();
-    return true;
   }
 }
