@@ -36,6 +36,14 @@ const PRIVATE_URLS = [
   'http://0x7f000001/v1',
   'http://2130706433/v1',
   'http://017700000001/v1',
+  // IPv6 forms that reach private IPv4 space (NAT64, 6to4, IPv4-compatible, IPv4-translated) and site-local.
+  'http://[64:ff9b::7f00:1]/v1',
+  'http://[64:ff9b::169.254.169.254]/',
+  'http://[64:ff9b:1::a00:1]/v1',
+  'http://[2002:7f00:1::]/v1',
+  'http://[::7f00:1]/v1',
+  'http://[::ffff:0:7f00:1]/v1',
+  'http://[fec0::1]/v1',
 ];
 
 /** A tiny OpenAI-compatible endpoint answering GET /models; records requests. */
