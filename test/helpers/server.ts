@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { createClient, type Client } from 'graphql-ws';
 import { describe, inject } from 'vitest';
 import WebSocket from 'ws';
@@ -88,6 +89,8 @@ export interface StartOptions {
   database?: FreshDatabase;
   /** Local mode (no AUTH_SECRET); default false. */
   local?: boolean;
+  /** Collects every log line, at debug level (tests that check what reaches the log). */
+  logLines?: string[];
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
@@ -102,8 +105,15 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   };
   const statements: string[] = [];
   const config = loadConfig(env);
+  const lines = options.logLines;
+  const sink = lines && new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
   const app = await createApp(config, {
-    logger: createLogger(env.LOG_LEVEL!),
+    logger: sink ? createLogger('debug', sink) : createLogger(env.LOG_LEVEL!),
     onQuery: (sql) => statements.push(sql),
   });
   const { port } = await app.start();
