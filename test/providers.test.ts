@@ -36,6 +36,14 @@ const PRIVATE_URLS = [
   'http://0x7f000001/v1',
   'http://2130706433/v1',
   'http://017700000001/v1',
+  // IPv6 forms that reach private IPv4 space (NAT64, 6to4, IPv4-compatible, IPv4-translated) and site-local.
+  'http://[64:ff9b::7f00:1]/v1',
+  'http://[64:ff9b::169.254.169.254]/',
+  'http://[64:ff9b:1::a00:1]/v1',
+  'http://[2002:7f00:1::]/v1',
+  'http://[::7f00:1]/v1',
+  'http://[::ffff:0:7f00:1]/v1',
+  'http://[fec0::1]/v1',
 ];
 
 /** A tiny OpenAI-compatible endpoint answering GET /models; records requests. */
@@ -447,5 +455,58 @@ describeEachBackend('providers with PROVIDER_ALLOW_PRIVATE', (backend) => {
     // Shared providers still need an admin.
     const shared = await server.gql(CREATE, { input: { name: 'Shared', baseUrl: 'http://127.0.0.1:1/v1', defaultModel: 'm', shared: true } }, user);
     expect(codeOf(shared)).toBe('FORBIDDEN');
+  });
+});
+
+describe('who sees which base URL', () => {
+  const CONFIGURED = 'http://gw-user:gw-secret-pass@127.0.0.1:9/v1';
+  let server: TestServer;
+  let user: string;
+  let admin: string;
+  beforeAll(async () => {
+    server = await startServer({ env: { LLM_BASE_URL: CONFIGURED, LLM_MODEL: 'm', DEMO_MODEL: 'false' } });
+    user = await server.token('url-user', 1);
+    admin = await server.token('url-admin', 10);
+  });
+  afterAll(() => server?.stop());
+
+  const NODE = `query ($id: ID!) { node(id: $id) { ... on Provider { baseUrl } } }`;
+  const listed = async (token: string) =>
+    Object.fromEntries(((await server.gql(`{ providers { id name baseUrl } }`, {}, token)).data!.providers as { id: string; name: string; baseUrl: string }[]).map((p) => [p.name, p]));
+
+  it('shows admins shared addresses without credentials, and non-admins none', async () => {
+    const shared = await server.gql(CREATE, { input: { name: 'Internal shared', baseUrl: 'http://10.0.0.7:11434/v1', defaultModel: 'm', shared: true } }, admin);
+    const sharedId = shared.data!.createProvider.id as string;
+    expect(shared.data!.createProvider.baseUrl).toBe('http://10.0.0.7:11434/v1');
+
+    const forAdmin = await listed(admin);
+    expect(forAdmin['Default']!.baseUrl).toBe('http://127.0.0.1:9/v1');
+    expect(forAdmin['Internal shared']!.baseUrl).toBe('http://10.0.0.7:11434/v1');
+    expect((await server.gql(NODE, { id: sharedId }, admin)).data!.node.baseUrl).toBe('http://10.0.0.7:11434/v1');
+
+    const forUser = await listed(user);
+    expect(forUser['Default']!.baseUrl).toBe('');
+    expect(forUser['Internal shared']!.baseUrl).toBe('');
+    expect((await server.gql(NODE, { id: sharedId }, user)).data!.node).toEqual({ baseUrl: '' });
+    expect((await server.gql(NODE, { id: forUser['Default']!.id }, user)).data!.node).toEqual({ baseUrl: '' });
+    // Through a conversation's provider too.
+    const conversation = await server.gql(`mutation ($p: ID!) { createConversation(input: { providerId: $p }) { provider { baseUrl } } }`, { p: sharedId }, user);
+    expect(conversation.data!.createConversation.provider).toEqual({ baseUrl: '' });
+
+    for (const token of [admin, user]) {
+      const everything = JSON.stringify(await server.gql(`{ providers { ${FIELDS} } }`, {}, token));
+      expect(everything).not.toContain('gw-secret-pass');
+      expect(everything).not.toContain('gw-user');
+    }
+  });
+
+  it("shows a user their own provider's address, never with credentials", async () => {
+    const own = await server.gql(CREATE, { input: { name: 'Mine', baseUrl: PUBLIC_URL, defaultModel: 'm' } }, user);
+    const id = own.data!.createProvider.id as string;
+    expect(own.data!.createProvider.baseUrl).toBe(PUBLIC_URL);
+    expect((await listed(user))['Mine']!.baseUrl).toBe(PUBLIC_URL);
+    // A row with credentials (written before the API refused them) shows without them.
+    await sql(server, `UPDATE providers SET base_url = $2 WHERE id = $1`, [rowIdOf(id), 'https://me:my-pass@203.0.113.30/v1']);
+    expect((await server.gql(NODE, { id }, user)).data!.node).toEqual({ baseUrl: 'https://203.0.113.30/v1' });
   });
 });

@@ -26,3 +26,7 @@ export async function deleteProvider(ctx: GraphQLContext, globalId: string): Pro
 export function providerModels(ctx: GraphQLContext, provider: Provider): Promise<string[]> {
   return ctx.services.providers.models(requireViewer(ctx), provider);
 }
+
+export function providerBaseUrl(ctx: GraphQLContext, provider: Provider): string {
+  return ctx.services.providers.visibleBaseUrl(requireViewer(ctx), provider);
+}

@@ -2,6 +2,7 @@ import {
   createProvider,
   deleteProvider,
   listProviders,
+  providerBaseUrl,
   providerModels,
   updateProvider,
 } from '../resolvers/provider-resolvers.js';
@@ -13,7 +14,10 @@ ProviderRef.implement({
     'An OpenAI-compatible endpoint (OpenAI, DeepSeek, Ollama, vLLM, OpenRouter, ...). The API key is write-only.',
   fields: (t) => ({
     name: t.exposeString('name'),
-    baseUrl: t.exposeString('baseUrl'),
+    baseUrl: t.string({
+      description: "Never with a user or password; empty for non-admins on shared providers (their address is the operator's).",
+      resolve: (p, _args, ctx) => providerBaseUrl(ctx, p),
+    }),
     defaultModel: t.exposeString('defaultModel'),
     maxTokens: t.exposeInt('maxTokens', { nullable: true }),
     hasApiKey: t.boolean({ resolve: (p) => p.apiKeyCiphertext !== null }),

@@ -89,7 +89,7 @@ export interface StartOptions {
   database?: FreshDatabase;
   /** Local mode (no AUTH_SECRET); default false. */
   local?: boolean;
-  /** Where the server logs (default: LOG_LEVEL of `env`, silent). */
+  /** Where the server logs (default: LOG_LEVEL of `env`, silent); see helpers/log.ts. */
   logger?: Logger;
 }
 

@@ -1,7 +1,10 @@
 /**
  * Turns whatever a provider call threw into a RunErrorCode and a message
  * that is safe to show a user: no key, no stack, no raw provider body for
- * authentication failures (some providers echo part of the key).
+ * authentication failures (some providers echo part of the key). Whatever
+ * text of the provider's reaches the message (an HTTP error body, an
+ * in-stream error) passes through one scrubber first: a shared provider's
+ * error goes to users who must never learn its key.
  */
 import OpenAI from 'openai';
 import type { RunErrorCode } from '../../entities/index.js';
@@ -22,14 +25,55 @@ export interface RunFailure {
 
 const CONTEXT_PATTERN = /context[_ ]length|maximum context|context window|too many tokens|prompt is too long/i;
 
-function providerDetail(error: InstanceType<typeof OpenAI.APIError>): string {
-  const raw = (error.error as { message?: unknown } | undefined)?.message ?? '';
-  const text = typeof raw === 'string' ? raw : '';
-  // Drop anything that looks like a credential before a user sees it.
-  return text.replace(/\b(sk|pk|rk|key)[-_][A-Za-z0-9_*.-]{6,}/gi, '[redacted]').slice(0, 300);
+const REDACTED = '[redacted]';
+
+/**
+ * Credential shapes a provider may quote that are not the key we sent (or
+ * are, mangled): the fallback behind the exact secrets. Prefixes of the
+ * common providers (OpenAI and most `sk-` ones, Groq `gsk_`, xAI `xai-`,
+ * Hugging Face `hf_`, Google `AIza`, Replicate `r8_`, Perplexity `pplx-`,
+ * NVIDIA `nvapi-`), bearer tokens, long hex strings and URL credentials.
+ */
+const CREDENTIAL_PATTERNS: readonly [RegExp, string][] = [
+  [/\b(sk|pk|rk|key|gsk|xai|hf|r8|pplx|nvapi)[-_][A-Za-z0-9_*.-]{6,}/gi, REDACTED],
+  [/\bAIza[A-Za-z0-9_-]{10,}/g, REDACTED],
+  [/\bBearer\s+[^\s"',]+/gi, `Bearer ${REDACTED}`],
+  [/\b[0-9a-f]{32,}\b/gi, REDACTED],
+  [/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, `$1${REDACTED}@`],
+];
+
+/** Secrets shorter than this are not scrubbed: replacing every `ab` would shred the message and hide nothing. */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * `text` without any of `secrets` (exact, longest first) and without
+ * anything shaped like a credential.
+ */
+export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
+    if (secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
+  }
+  for (const [pattern, replacement] of CREDENTIAL_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
 }
 
-export function toRunFailure(error: unknown): RunFailure {
+/** Longest provider text a message quotes. */
+const MAX_DETAIL = 300;
+
+function providerDetail(error: InstanceType<typeof OpenAI.APIError>, secrets: readonly string[]): string {
+  const raw = (error.error as { message?: unknown } | undefined)?.message ?? '';
+  const text = typeof raw === 'string' ? raw : '';
+  // Scrub before cutting, or a key cut in half at the end would no longer match. The first cut
+  // only bounds the work; it keeps far more than a key's length beyond what is shown.
+  return scrubSecrets(text.slice(0, MAX_DETAIL * 20), secrets).slice(0, MAX_DETAIL);
+}
+
+/**
+ * The code and user-safe message for what a provider call threw. `secrets`
+ * (the provider's key, its URL credentials) never appear in the message.
+ */
+export function toRunFailure(error: unknown, secrets: readonly string[] = []): RunFailure {
   if (error instanceof StallError) return { code: 'TIMEOUT', message: error.message };
   if (error instanceof OpenAI.APIConnectionTimeoutError) {
     return { code: 'TIMEOUT', message: 'The provider did not answer in time.' };
@@ -47,7 +91,7 @@ export function toRunFailure(error: unknown): RunFailure {
       return { code: 'AUTHENTICATION', message: `The provider refused the API key (${status}).` };
     }
     if (status === 429) return { code: 'RATE_LIMITED', message: 'The provider is rate limiting requests; try again later.' };
-    const detail = providerDetail(error);
+    const detail = providerDetail(error, secrets);
     if (code === 'context_length_exceeded' || CONTEXT_PATTERN.test(detail)) {
       return { code: 'CONTEXT_LENGTH', message: 'The conversation no longer fits the model\'s context window.' };
     }

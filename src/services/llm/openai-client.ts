@@ -1,6 +1,7 @@
 /**
  * One `openai` SDK client per provider: base URL and decrypted key. The key
- * is decrypted here, at the moment of use, and never leaves this module.
+ * is decrypted here, at the moment of use, and leaves this module only as
+ * a secret to scrub from what the provider says (providerSecrets).
  * The SDK's own retries are the only ones (429 and 5xx, before the first
  * byte); a `retry-after` longer than we are willing to wait turns retrying
  * off for that response instead of parking the run. A provider that sends
@@ -88,6 +89,32 @@ function providerFetch(headersTimeoutMs: number, publicOnly: boolean): typeof fe
     headers.set('x-should-retry', 'false');
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   };
+}
+
+/** Every form of `value` a provider might quote: as is, percent-encoded and percent-decoded. */
+function forms(value: string): string[] {
+  let decoded = value;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    // Not percent-encoded.
+  }
+  return [...new Set([value, encodeURIComponent(value), decoded])];
+}
+
+/**
+ * What no message shown to a user may contain from this provider: its key
+ * and the user and password of its base URL (LLM_BASE_URL may carry them),
+ * each also percent-encoded and decoded. See toRunFailure.
+ */
+export function providerSecrets(provider: Provider, secrets: SecretBox): string[] {
+  const found: string[] = [];
+  if (provider.apiKeyCiphertext) found.push(...forms(secrets.decrypt(provider.apiKeyCiphertext)));
+  if (URL.canParse(provider.baseUrl)) {
+    const { username, password } = new URL(provider.baseUrl);
+    for (const part of [username, password]) if (part) found.push(...forms(part));
+  }
+  return [...new Set(found)];
 }
 
 export function createOpenAIClient(provider: Provider, secrets: SecretBox, options: ClientOptions): OpenAI {

@@ -27,21 +27,66 @@ for (const [prefix, bits] of [
 for (const [prefix, bits] of [
   ['::', 128],
   ['::1', 128],
+  // NAT64 local-use prefix (RFC 8215): only its /96 layout can be read (below); any other reaches
+  // whatever the operator's translator maps it to.
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Site-local (deprecated, RFC 3879) but still routed inside some networks.
+  ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
   blocked.addSubnet(prefix, bits, 'ipv6');
 }
 
-/** True for loopback, link-local, private, unspecified, multicast and reserved addresses. */
+/** The eight 16-bit words of a valid IPv6 address (zone id dropped, a dotted IPv4 tail read). */
+function ipv6Words(address: string): number[] {
+  let text = address.replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const words = (part: string | undefined) => (part ? part.split(':').map((w) => parseInt(w, 16)) : []);
+  const front = words(head);
+  if (tail === undefined) return front;
+  const back = words(tail);
+  return [...front, ...new Array<number>(8 - front.length - back.length).fill(0), ...back];
+}
+
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+
+/**
+ * The IPv4 address an IPv6 address reaches through a standard translation
+ * or tunnel, if it has one: IPv4-compatible `::a.b.c.d`, IPv4-mapped
+ * `::ffff:a.b.c.d`, IPv4-translated `::ffff:0:a.b.c.d`, NAT64
+ * `64:ff9b::/96` and the /96 layout of `64:ff9b:1::/48`, 6to4 `2002::/16`
+ * and a Teredo client (`2001::/32`, its address inverted).
+ */
+export function embeddedIpv4(address: string): string | undefined {
+  const w = ipv6Words(address) as [number, number, number, number, number, number, number, number];
+  const zero = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
+  if (zero(0, 5) && (w[5] === 0 || w[5] === 0xffff)) return ipv4Of(w[6], w[7]);
+  if (zero(0, 4) && w[4] === 0xffff && w[5] === 0) return ipv4Of(w[6], w[7]);
+  if (w[0] === 0x64 && w[1] === 0xff9b && zero(2, 6)) return ipv4Of(w[6], w[7]);
+  if (w[0] === 0x64 && w[1] === 0xff9b && w[2] === 1 && zero(3, 6)) return ipv4Of(w[6], w[7]);
+  if (w[0] === 0x2002) return ipv4Of(w[1], w[2]);
+  if (w[0] === 0x2001 && w[1] === 0) return ipv4Of(~w[6] & 0xffff, ~w[7] & 0xffff);
+  return undefined;
+}
+
+/**
+ * True for loopback, link-local, private, unspecified, multicast and
+ * reserved addresses, and for IPv6 addresses that reach one of those
+ * through an embedded IPv4 address. Anything not an IP address is private.
+ */
 export function isPrivateAddress(address: string): boolean {
   const family = net.isIP(address);
   if (family === 4) return blocked.check(address, 'ipv4');
   if (family !== 6) return true;
-  // IPv4-mapped IPv6 (::ffff:10.0.0.1) reaches the IPv4 address it embeds.
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return blocked.check(mapped[1]!, 'ipv4');
+  const ipv4 = embeddedIpv4(address);
+  if (ipv4 !== undefined) return blocked.check(ipv4, 'ipv4');
   return blocked.check(address, 'ipv6');
 }
 

@@ -90,6 +90,16 @@ export interface ProviderServiceOptions {
   modelsCacheMs?: number;
 }
 
+/** The URL without its user and password (LLM_BASE_URL may carry them); '' if it is not a URL. */
+export function withoutCredentials(url: string): string {
+  if (!URL.canParse(url)) return '';
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return url;
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
+}
+
 /** At most 4 characters, and never more than a quarter of the key. */
 export function apiKeyHint(key: string): string | null {
   const length = Math.min(4, Math.floor(key.length / 4));
@@ -223,6 +233,17 @@ export class ProviderService {
     } catch {
       return [];
     }
+  }
+
+  /**
+   * The base URL as `viewer` may see it. A shared provider's address is
+   * often internal (Ollama beside the server, a gateway with credentials in
+   * LLM_BASE_URL): only admins see it, others get '' (the contract's
+   * `baseUrl` is non-null). Nobody sees the user and password of a URL.
+   */
+  visibleBaseUrl(viewer: Viewer, provider: Provider): string {
+    if (provider.shared && !isAdmin(viewer)) return '';
+    return withoutCredentials(provider.baseUrl);
   }
 
   /** Creates, updates or removes the configuration-managed rows; call at start-up. */

@@ -29,6 +29,8 @@ export interface AgentLoopInput {
   tools: ChatCompletionTool[];
   request: Omit<ChatRequest, 'messages' | 'tools'>;
   chat(request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamEvent>;
+  /** What a failure's message must not contain: the provider's key and URL credentials. */
+  secrets?: readonly string[];
   runTools(calls: ToolCallRequest[], signal: AbortSignal, onResult: (result: ToolResult) => void): Promise<ToolResult[]>;
   sink: RunSink;
   signal: AbortSignal;
@@ -80,7 +82,7 @@ export async function runAgentLoop(input: AgentLoopInput): Promise<RunEnding> {
       }
     } catch (error) {
       if (input.signal.aborted) return cancelled(iteration);
-      const failure = toRunFailure(error);
+      const failure = toRunFailure(error, input.secrets);
       return ending(failure.code, failure.message, usage, iteration);
     }
     if (!end) return ending('PROVIDER_ERROR', 'The provider stream ended without finishing.', usage, iteration);

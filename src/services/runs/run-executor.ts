@@ -13,7 +13,7 @@ import type { ChatCompletionTool } from 'openai/resources/chat/completions';
 import type OpenAI from 'openai';
 import { Message, Provider, type Conversation, type Run } from '../../entities/index.js';
 import { streamChat } from '../llm/chat-stream.js';
-import { createOpenAIClient } from '../llm/openai-client.js';
+import { createOpenAIClient, providerSecrets } from '../llm/openai-client.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { SecretBox } from '../secrets/secret-box.js';
@@ -73,6 +73,12 @@ interface ActiveRun {
 /** SDK clients kept (oldest dropped first). */
 const MAX_CACHED_CLIENTS = 256;
 
+/** A provider's SDK client and the secrets its errors are scrubbed of. */
+interface ProviderClient {
+  client: OpenAI;
+  secrets: string[];
+}
+
 /** Why a run was aborted, so the loop's CANCELLED can become INTERRUPTED on shutdown. */
 class ShutdownAbort extends Error {}
 
@@ -87,7 +93,7 @@ const INTERRUPTED = { code: 'INTERRUPTED', message: 'The server stopped while th
 export class RunExecutor {
   readonly instanceId = randomUUID();
   private readonly active = new Map<string, ActiveRun>();
-  private readonly clients = new Map<string, OpenAI>();
+  private readonly clients = new Map<string, ProviderClient>();
   private readonly slots: RunSlots;
   private heartbeatTimer?: NodeJS.Timeout;
   private sweepTimer?: NodeJS.Timeout;
@@ -241,7 +247,7 @@ export class RunExecutor {
   /** The agent loop over the run's plan: its history, provider and tools. */
   private async loop(run: Run, seed: RunSeed, recorder: RunRecorder, signal: AbortSignal): Promise<RunEnding> {
     const plan = await this.plan(run, seed);
-    const client = this.clientFor(plan.provider, this.providers.publicOnly(plan.provider, plan.user));
+    const { client, secrets } = this.clientFor(plan.provider, this.providers.publicOnly(plan.provider, plan.user));
     return runAgentLoop({
       messages: plan.messages,
       tools: plan.tools,
@@ -257,6 +263,7 @@ export class RunExecutor {
           stallTimeoutMs: this.options.stallTimeoutMs,
           onFirstChunk: (ms) => this.metrics?.providerFirstByte(ms / 1000),
         }),
+      secrets,
       runTools: (calls, abort, onResult) =>
         this.tools.executeAll(calls, {
           enabled: new Set(run.enabledTools),
@@ -279,19 +286,23 @@ export class RunExecutor {
   }
 
   /**
-   * One SDK client per provider version: building one (and decrypting its
-   * key) per run was a visible part of a run's fixed cost. An edited
+   * One SDK client per provider version, with the secrets its errors are
+   * scrubbed of: building one (and decrypting its key) per run was a
+   * visible part of a run's fixed cost. An edited
    * provider has a new updatedAt, so it gets a new client.
    */
-  private clientFor(provider: Provider, publicOnly: boolean): OpenAI {
+  private clientFor(provider: Provider, publicOnly: boolean): ProviderClient {
     const key = `${provider.id}:${provider.updatedAt.getTime()}:${publicOnly}`;
     let client = this.clients.get(key);
     if (!client) {
-      client = createOpenAIClient(provider, this.secrets, {
-        maxRetries: this.options.llmMaxRetries,
-        timeoutMs: this.options.stallTimeoutMs,
-        publicOnly,
-      });
+      client = {
+        client: createOpenAIClient(provider, this.secrets, {
+          maxRetries: this.options.llmMaxRetries,
+          timeoutMs: this.options.stallTimeoutMs,
+          publicOnly,
+        }),
+        secrets: providerSecrets(provider, this.secrets),
+      };
       if (this.clients.size >= MAX_CACHED_CLIENTS) this.clients.delete(this.clients.keys().next().value!);
       this.clients.set(key, client);
     }
