@@ -78,6 +78,7 @@ const envSchema = z
     MAX_RUNS_IN_FLIGHT: int(100, 1, 100_000),
     WS_INIT_TIMEOUT_MS: int(10_000, 100, 600_000),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 100_000),
+    MAX_CONNECTIONS_PER_USER: int(20, 1, 1_000_000),
     METRICS_TOKEN: optionalString,
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -167,6 +168,8 @@ export interface Limits {
   wsInitTimeoutMs: number;
   /** Subscriptions open at once on one WebSocket (TOO_MANY_SUBSCRIPTIONS). */
   subscriptionsPerConnection: number;
+  /** WebSockets one user may hold open on this instance (more are closed with 4029). */
+  connectionsPerUser: number;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -224,6 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       runsInFlight: e.MAX_RUNS_IN_FLIGHT,
       wsInitTimeoutMs: e.WS_INIT_TIMEOUT_MS,
       subscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
     },
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,

@@ -1,6 +1,7 @@
 /**
  * Wires one server instance: database, services, yoga for HTTP (queries,
- * mutations, SSE, GraphiQL) and graphql-ws on the same port and path.
+ * mutations, SSE, GraphiQL) and graphql-ws (src/ws-server.ts) on the same
+ * port and path.
  * `createApp(config)` builds everything and returns `{ start, stop }`; there
  * is no module-level state, so a test can run two servers in one process.
  */
@@ -8,12 +9,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { DEMO_MODEL_NAME, DEMO_PATH, handleDemoRequest } from './services/llm/demo-model.js';
@@ -27,8 +24,8 @@ import { openDatabase, type Database } from './services/database/data-source.js'
 import { UnauthenticatedError } from './services/errors.js';
 import { createServices, type Services } from './services/index.js';
 import { loadOrCreateKeyFile, openSecretBox } from './services/secrets/encryption-key.js';
-import type { Viewer } from './services/users/viewer.js';
 import { webPage } from './web-page.js';
+import { createWsServer, type SocketExtra } from './ws-server.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -44,14 +41,6 @@ export interface App {
   readonly log: Logger;
 }
 
-/** What a WebSocket connection remembers after `connection_init`. */
-type SocketExtra = {
-  viewer?: Viewer;
-  expiryTimer?: NodeJS.Timeout;
-  /** Logged as the requestId of every operation on the connection. */
-  connectionId?: string;
-};
-
 /** The caller's x-request-id (bounded, printable), or a new one. */
 function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id');
@@ -59,8 +48,6 @@ function requestIdOf(request: Request): string {
 }
 
 const SHUTDOWN_GRACE_MS = 3_000;
-/** The largest WebSocket frame a client may send: a subscribe message with generous variables. */
-const MAX_WS_FRAME_BYTES = 1024 * 1024;
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
@@ -141,67 +128,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     void yoga(req, res);
   });
 
-  // A frame larger than this closes the socket with 1009 (ws's default would allow 100 MiB).
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WS_FRAME_BYTES });
-  const wsHandle = useServer<Record<string, unknown> | undefined, SocketExtra>(
-    {
-      connectionInitWaitTimeout: config.limits.wsInitTimeoutMs,
-      onConnect: async (ctx) => {
-        let viewer: Viewer | null;
-        try {
-          viewer = await services.auth.authenticate(ctx.connectionParams?.authorization);
-        } catch (error) {
-          if (error instanceof UnauthenticatedError) return false;
-          throw error;
-        }
-        // Returning false closes with 4403 Forbidden: the client may refresh its token and retry.
-        if (!viewer) return false;
-        ctx.extra.viewer = viewer;
-        ctx.extra.connectionId = randomUUID();
-        if (viewer.expiresAt !== undefined) {
-          const socket = ctx.extra.socket;
-          ctx.extra.expiryTimer = setTimeout(
-            () => socket.close(CloseCode.Forbidden, 'Token expired'),
-            Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)),
-          );
-        }
-        return true;
-      },
-      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      onSubscribe: async (ctx, _id, payload) => {
-        // graphql-ws has already registered this operation in ctx.subscriptions.
-        if (Object.keys(ctx.subscriptions).length > config.limits.subscriptionsPerConnection) {
-          return [
-            new GraphQLError(
-              `At most ${config.limits.subscriptionsPerConnection} operations may be open on one connection.`,
-              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
-            ),
-          ];
-        }
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [error as import('graphql').GraphQLError];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs & { rootValue: { execute: typeof enveloped.execute; subscribe: typeof enveloped.subscribe } } = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
-      },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
-    },
-    wsServer,
-  );
+  const ws = createWsServer({ server, yoga, auth: services.auth, config });
 
   /** Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`. */
   async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -254,9 +181,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const drained = Date.now() + 1_000;
       while (services.bus.listenerCount > 0 && Date.now() < drained) await new Promise((r) => setTimeout(r, 20));
       await services.bus.stop?.();
-      await wsHandle.dispose();
-      for (const socket of wsServer.clients) socket.terminate();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await ws.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
