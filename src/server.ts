@@ -20,6 +20,7 @@ import { maskError } from './schema/errors.js';
 import { useOperationLog } from './schema/operation-log.js';
 import { queryLimitPlugins } from './schema/query-limits.js';
 import { requestParamsPlugin } from './schema/request-params.js';
+import { useSubscriptionExpiry } from './plugins/use-subscription-expiry.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
 import { UnauthenticatedError } from './services/errors.js';
 import { createServices, type Services } from './services/index.js';
@@ -77,6 +78,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const viewer = extra.viewer ?? null;
       return {
         ...base,
+        transport: 'ws',
         viewer,
         log: log.child({ requestId, userId: viewer?.id }),
         bufferedBytes: () => extra.socket.bufferedAmount,
@@ -85,10 +87,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
     try {
       const viewer = await services.auth.authenticate(initial.request.headers.get('authorization') ?? undefined);
-      return { ...base, viewer, log: log.child({ requestId, userId: viewer?.id }) };
+      return { ...base, transport: 'http', viewer, log: log.child({ requestId, userId: viewer?.id }) };
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
-        return { ...base, viewer: null, authError: error, log: log.child({ requestId }) };
+        return { ...base, transport: 'http', viewer: null, authError: error, log: log.child({ requestId }) };
       }
       throw error;
     }
@@ -103,7 +105,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     renderGraphiQL,
     maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
     cors: corsOptions(config),
-    plugins: [...queryLimitPlugins(config.limits), useOperationLog(), requestParamsPlugin()],
+    plugins: [...queryLimitPlugins(config.limits), useOperationLog(), requestParamsPlugin(), useSubscriptionExpiry()],
     logging: {
       debug: (...args) => log.debug({ yoga: args }, 'yoga'),
       info: (...args) => log.info({ yoga: args }, 'yoga'),
