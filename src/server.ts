@@ -8,7 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -20,6 +19,9 @@ import { maskError } from './schema/errors.js';
 import { useOperationLog } from './schema/operation-log.js';
 import { queryLimitPlugins } from './schema/query-limits.js';
 import { requestParamsPlugin } from './schema/request-params.js';
+import { graphiqlPage } from './graphiql-page.js';
+import { metricsAccess, metricsEndpoint } from './metrics-endpoint.js';
+import { useIntrospectionPolicy } from './plugins/use-introspection-policy.js';
 import { useSubscriptionExpiry } from './plugins/use-subscription-expiry.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
 import { UnauthenticatedError } from './services/errors.js';
@@ -101,11 +103,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     context,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { subscriptionsProtocol: 'WS', title: 'chat-run-server' },
-    renderGraphiQL,
+    // GraphiQL is served compressed and cached by src/graphiql-page.ts, when config.graphiql is on.
+    graphiql: false,
     maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
     cors: corsOptions(config),
-    plugins: [...queryLimitPlugins(config.limits), useOperationLog(), requestParamsPlugin(), useSubscriptionExpiry()],
+    plugins: [
+      ...queryLimitPlugins(config.limits),
+      useOperationLog(),
+      requestParamsPlugin(),
+      useSubscriptionExpiry(),
+      useIntrospectionPolicy(config.introspection),
+    ],
     logging: {
       debug: (...args) => log.debug({ yoga: args }, 'yoga'),
       info: (...args) => log.info({ yoga: args }, 'yoga'),
@@ -115,34 +123,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const servePage = webPage();
+  const serveGraphiQL = config.graphiql ? graphiqlPage({ endpoint: '/graphql', title: 'chat-run-server' }) : () => false;
+  const serveMetrics = metricsEndpoint(services.metrics.registry, config);
   const server = http.createServer((req, res) => {
     if (req.url === '/health' || req.url?.startsWith('/health?')) {
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
       return;
     }
-    if (req.url === '/metrics' && req.method === 'GET') {
-      void serveMetrics(req, res);
-      return;
-    }
+    if (serveMetrics(req, res)) return;
     if (config.demoModel && handleDemoRequest(req, res)) return;
-    if (servePage(req, res)) return;
+    if (servePage(req, res) || serveGraphiQL(req, res)) return;
     void yoga(req, res);
   });
 
   const ws = createWsServer({ server, yoga, auth: services.auth, config });
-
-  /** Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`. */
-  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse) {
-    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
-      res.writeHead(401, { 'content-type': 'text/plain' });
-      res.end('metrics need Authorization: Bearer <METRICS_TOKEN>\n');
-      return;
-    }
-    const { registry } = services.metrics;
-    res.writeHead(200, { 'content-type': registry.contentType });
-    res.end(await registry.metrics());
-  }
 
   async function start() {
     await new Promise<void>((resolve, reject) => {
@@ -165,7 +160,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ready = true;
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${port}/graphql`;
-    log.info({ url, database: database.kind, localMode: config.localMode }, 'server ready');
+    log.info(
+      {
+        url,
+        database: database.kind,
+        localMode: config.localMode,
+        production: config.production,
+        graphiql: config.graphiql,
+        introspection: config.introspection,
+        metrics: metricsAccess(config),
+      },
+      'server ready',
+    );
     if (config.localMode) {
       log.warn(
         'single-user local mode: no AUTH_SECRET, every request is the local admin; listening on loopback only',
