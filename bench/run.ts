@@ -110,6 +110,7 @@ function serverEnv(providerUrl: string): Record<string, string> {
     MAX_ACTIVE_RUNS_PER_USER: '100000',
     MAX_RUNS_IN_FLIGHT: '100000',
     MAX_SUBSCRIPTIONS_PER_CONNECTION: '100000',
+    MAX_CONNECTIONS_PER_USER: '100000',
   };
   if (DATABASE_URL) {
     env.DATABASE_URL = DATABASE_URL;

@@ -13,6 +13,12 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
 
+/** A boolean whose default depends on other variables (resolved in loadConfig). */
+const optionalBool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .optional()
+  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes'));
+
 // A blank value is unset, as for every other variable: `Number('')` would be 0
 // (PORT= in a .env file silently meant a random port).
 const int = (fallback: number, min: number, max: number) =>
@@ -34,6 +40,12 @@ const httpUrl = optionalString.pipe(
 
 const envSchema = z
   .object({
+    // Node's convention (Apollo Server follows it too): only "production" changes anything.
+    NODE_ENV: optionalString,
+    GRAPHIQL: optionalBool,
+    INTROSPECTION: optionalString.pipe(
+      z.enum(['anonymous', 'authenticated', 'off'], { message: 'must be anonymous, authenticated or off' }).optional(),
+    ),
     PORT: int(4000, 0, 65535),
     HOST: optionalString,
     DATABASE_URL: optionalString.pipe(
@@ -79,6 +91,7 @@ const envSchema = z
     MAX_RUNS_IN_FLIGHT: int(100, 1, 100_000),
     WS_INIT_TIMEOUT_MS: int(10_000, 100, 600_000),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: int(50, 1, 100_000),
+    MAX_CONNECTIONS_PER_USER: int(20, 1, 1_000_000),
     METRICS_TOKEN: optionalString,
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -112,7 +125,15 @@ const envSchema = z
 /** Every variable the server reads (README and .env.example list each). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
+/** Who may run introspection queries: anyone, viewers with a token, or nobody. */
+export type IntrospectionAccess = 'anonymous' | 'authenticated' | 'off';
+
 export interface Config {
+  /** NODE_ENV=production: no GraphiQL, introspection only with a token, /metrics only with METRICS_TOKEN. */
+  production: boolean;
+  /** Serve GraphiQL at /graphql to browsers (default: not in production). */
+  graphiql: boolean;
+  introspection: IntrospectionAccess;
   port: number;
   host: string;
   /** Single-user local mode: no AUTH_SECRET, every request is the local admin. */
@@ -146,7 +167,7 @@ export interface Config {
   subscriberMaxLagEvents: number;
   limits: Limits;
   logLevel: string;
-  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404 in production. */
   metricsToken?: string;
 }
 
@@ -170,6 +191,8 @@ export interface Limits {
   wsInitTimeoutMs: number;
   /** Subscriptions open at once on one WebSocket (TOO_MANY_SUBSCRIPTIONS). */
   subscriptionsPerConnection: number;
+  /** WebSockets one user may hold open on this instance (more are closed with 4029). */
+  connectionsPerUser: number;
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -189,8 +212,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const localMode = !e.AUTH_SECRET;
+  const production = e.NODE_ENV === 'production';
   const origins = e.CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
   return {
+    production,
+    graphiql: e.GRAPHIQL ?? !production,
+    introspection: e.INTROSPECTION ?? (production ? 'authenticated' : 'anonymous'),
     port: e.PORT,
     host: e.HOST ?? (localMode ? '127.0.0.1' : '0.0.0.0'),
     localMode,
@@ -228,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       runsInFlight: e.MAX_RUNS_IN_FLIGHT,
       wsInitTimeoutMs: e.WS_INIT_TIMEOUT_MS,
       subscriptionsPerConnection: e.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
     },
     logLevel: e.LOG_LEVEL,
     metricsToken: e.METRICS_TOKEN,

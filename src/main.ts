@@ -10,7 +10,11 @@ const log = createLogger(config.logLevel);
 try {
   const app = await createApp(config, { logger: log });
   const { url } = await app.start();
-  process.stdout.write(`\nchat-run-server is ready: GraphiQL at ${url}\n\n`);
+  process.stdout.write(
+    config.graphiql
+      ? `\nchat-run-server is ready: GraphiQL at ${url}\n\n`
+      : `\nchat-run-server is ready: GraphQL at ${url} (GraphiQL is off)\n\n`,
+  );
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 8_000);

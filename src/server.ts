@@ -1,19 +1,15 @@
 /**
  * Wires one server instance: database, services, yoga for HTTP (queries,
- * mutations, SSE, GraphiQL) and graphql-ws on the same port and path.
+ * mutations, SSE, GraphiQL) and graphql-ws (src/ws-server.ts) on the same
+ * port and path.
  * `createApp(config)` builds everything and returns `{ start, stop }`; there
  * is no module-level state, so a test can run two servers in one process.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 import { DEMO_MODEL_NAME, DEMO_PATH, handleDemoRequest } from './services/llm/demo-model.js';
@@ -23,12 +19,16 @@ import { maskError } from './schema/errors.js';
 import { useOperationLog } from './schema/operation-log.js';
 import { queryLimitPlugins } from './schema/query-limits.js';
 import { requestParamsPlugin } from './schema/request-params.js';
+import { graphiqlPage } from './graphiql-page.js';
+import { metricsAccess, metricsEndpoint } from './metrics-endpoint.js';
+import { useIntrospectionPolicy } from './plugins/use-introspection-policy.js';
+import { useSubscriptionExpiry } from './plugins/use-subscription-expiry.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
 import { UnauthenticatedError } from './services/errors.js';
 import { createServices, type Services } from './services/index.js';
 import { loadOrCreateKeyFile, openSecretBox } from './services/secrets/encryption-key.js';
-import type { Viewer } from './services/users/viewer.js';
 import { webPage } from './web-page.js';
+import { createWsServer, type SocketExtra } from './ws-server.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -44,14 +44,6 @@ export interface App {
   readonly log: Logger;
 }
 
-/** What a WebSocket connection remembers after `connection_init`. */
-type SocketExtra = {
-  viewer?: Viewer;
-  expiryTimer?: NodeJS.Timeout;
-  /** Logged as the requestId of every operation on the connection. */
-  connectionId?: string;
-};
-
 /** The caller's x-request-id (bounded, printable), or a new one. */
 function requestIdOf(request: Request): string {
   const given = request.headers.get('x-request-id');
@@ -59,8 +51,6 @@ function requestIdOf(request: Request): string {
 }
 
 const SHUTDOWN_GRACE_MS = 3_000;
-/** The largest WebSocket frame a client may send: a subscribe message with generous variables. */
-const MAX_WS_FRAME_BYTES = 1024 * 1024;
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
@@ -90,6 +80,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const viewer = extra.viewer ?? null;
       return {
         ...base,
+        transport: 'ws',
         viewer,
         log: log.child({ requestId, userId: viewer?.id }),
         bufferedBytes: () => extra.socket.bufferedAmount,
@@ -98,10 +89,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     }
     try {
       const viewer = await services.auth.authenticate(initial.request.headers.get('authorization') ?? undefined);
-      return { ...base, viewer, log: log.child({ requestId, userId: viewer?.id }) };
+      return { ...base, transport: 'http', viewer, log: log.child({ requestId, userId: viewer?.id }) };
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
-        return { ...base, viewer: null, authError: error, log: log.child({ requestId }) };
+        return { ...base, transport: 'http', viewer: null, authError: error, log: log.child({ requestId }) };
       }
       throw error;
     }
@@ -112,11 +103,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     context,
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    graphiql: { subscriptionsProtocol: 'WS', title: 'chat-run-server' },
-    renderGraphiQL,
+    // GraphiQL is served compressed and cached by src/graphiql-page.ts, when config.graphiql is on.
+    graphiql: false,
     maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
     cors: corsOptions(config),
-    plugins: [...queryLimitPlugins(config.limits), useOperationLog(), requestParamsPlugin()],
+    plugins: [
+      ...queryLimitPlugins(config.limits),
+      useOperationLog(),
+      requestParamsPlugin(),
+      useSubscriptionExpiry(),
+      useIntrospectionPolicy(config.introspection),
+    ],
     logging: {
       debug: (...args) => log.debug({ yoga: args }, 'yoga'),
       info: (...args) => log.info({ yoga: args }, 'yoga'),
@@ -126,94 +123,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   const servePage = webPage();
+  const serveGraphiQL = config.graphiql ? graphiqlPage({ endpoint: '/graphql', title: 'chat-run-server' }) : () => false;
+  const serveMetrics = metricsEndpoint(services.metrics.registry, config);
   const server = http.createServer((req, res) => {
     if (req.url === '/health' || req.url?.startsWith('/health?')) {
       res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
       return;
     }
-    if (req.url === '/metrics' && req.method === 'GET') {
-      void serveMetrics(req, res);
-      return;
-    }
+    if (serveMetrics(req, res)) return;
     if (config.demoModel && handleDemoRequest(req, res)) return;
-    if (servePage(req, res)) return;
+    if (servePage(req, res) || serveGraphiQL(req, res)) return;
     void yoga(req, res);
   });
 
-  // A frame larger than this closes the socket with 1009 (ws's default would allow 100 MiB).
-  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WS_FRAME_BYTES });
-  const wsHandle = useServer<Record<string, unknown> | undefined, SocketExtra>(
-    {
-      connectionInitWaitTimeout: config.limits.wsInitTimeoutMs,
-      onConnect: async (ctx) => {
-        let viewer: Viewer | null;
-        try {
-          viewer = await services.auth.authenticate(ctx.connectionParams?.authorization);
-        } catch (error) {
-          if (error instanceof UnauthenticatedError) return false;
-          throw error;
-        }
-        // Returning false closes with 4403 Forbidden: the client may refresh its token and retry.
-        if (!viewer) return false;
-        ctx.extra.viewer = viewer;
-        ctx.extra.connectionId = randomUUID();
-        if (viewer.expiresAt !== undefined) {
-          const socket = ctx.extra.socket;
-          ctx.extra.expiryTimer = setTimeout(
-            () => socket.close(CloseCode.Forbidden, 'Token expired'),
-            Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)),
-          );
-        }
-        return true;
-      },
-      onClose: (ctx) => clearTimeout(ctx.extra.expiryTimer),
-      onSubscribe: async (ctx, _id, payload) => {
-        // graphql-ws has already registered this operation in ctx.subscriptions.
-        if (Object.keys(ctx.subscriptions).length > config.limits.subscriptionsPerConnection) {
-          return [
-            new GraphQLError(
-              `At most ${config.limits.subscriptionsPerConnection} operations may be open on one connection.`,
-              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
-            ),
-          ];
-        }
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [error as import('graphql').GraphQLError];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs & { rootValue: { execute: typeof enveloped.execute; subscribe: typeof enveloped.subscribe } } = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
-      },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
-    },
-    wsServer,
-  );
-
-  /** Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <METRICS_TOKEN>`. */
-  async function serveMetrics(req: http.IncomingMessage, res: http.ServerResponse) {
-    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
-      res.writeHead(401, { 'content-type': 'text/plain' });
-      res.end('metrics need Authorization: Bearer <METRICS_TOKEN>\n');
-      return;
-    }
-    const { registry } = services.metrics;
-    res.writeHead(200, { 'content-type': registry.contentType });
-    res.end(await registry.metrics());
-  }
+  const ws = createWsServer({ server, yoga, auth: services.auth, config });
 
   async function start() {
     await new Promise<void>((resolve, reject) => {
@@ -236,7 +160,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ready = true;
     const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${shownHost === '0.0.0.0' ? 'localhost' : shownHost}:${port}/graphql`;
-    log.info({ url, database: database.kind, localMode: config.localMode }, 'server ready');
+    log.info(
+      {
+        url,
+        database: database.kind,
+        localMode: config.localMode,
+        production: config.production,
+        graphiql: config.graphiql,
+        introspection: config.introspection,
+        metrics: metricsAccess(config),
+      },
+      'server ready',
+    );
     if (config.localMode) {
       log.warn(
         'single-user local mode: no AUTH_SECRET, every request is the local admin; listening on loopback only',
@@ -254,9 +189,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       const drained = Date.now() + 1_000;
       while (services.bus.listenerCount > 0 && Date.now() < drained) await new Promise((r) => setTimeout(r, 20));
       await services.bus.stop?.();
-      await wsHandle.dispose();
-      for (const socket of wsServer.clients) socket.terminate();
-      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+      await ws.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);

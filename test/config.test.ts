@@ -84,6 +84,9 @@ describe('loadConfig', () => {
     ['PROVIDER_ALLOW_PRIVATE', { PROVIDER_ALLOW_PRIVATE: 'sure' }],
     ['FLUSH_INTERVAL_MS', { FLUSH_INTERVAL_MS: '0' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
+    ['GRAPHIQL', { GRAPHIQL: 'on' }],
+    ['INTROSPECTION', { INTROSPECTION: 'everyone' }],
+    ['MAX_CONNECTIONS_PER_USER', { MAX_CONNECTIONS_PER_USER: '0' }],
   ] as [string, Record<string, string>][])('names %s for %j', (variable, env) => {
     const error = configError(env);
     const lines = error.message.split('\n');
@@ -114,6 +117,18 @@ describe('loadConfig', () => {
     expect(config.encryptionKey?.equals(Buffer.from(encryptionKey, 'base64'))).toBe(true);
     expect(loadConfig({ HOST: '127.0.0.2' }).host).toBe('127.0.0.2');
     expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+  });
+
+  it('switches GraphiQL and anonymous introspection off in production, unless set explicitly', () => {
+    expect(loadConfig({})).toMatchObject({ production: false, graphiql: true, introspection: 'anonymous' });
+    expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({ production: false, graphiql: true, introspection: 'anonymous' });
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ production: true, graphiql: false, introspection: 'authenticated' });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHIQL: 'true', INTROSPECTION: 'anonymous' })).toMatchObject({
+      graphiql: true,
+      introspection: 'anonymous',
+    });
+    expect(loadConfig({ GRAPHIQL: 'false', INTROSPECTION: 'off' })).toMatchObject({ graphiql: false, introspection: 'off' });
+    expect(loadConfig({}).limits.connectionsPerUser).toBe(20);
   });
 
   it('reports every bad variable, one line each', () => {

@@ -135,7 +135,7 @@ interface Variant {
 
 const redisUp = await redisReachable();
 const postgresUp = backends().includes('postgres');
-const limits = { MAX_ACTIVE_RUNS_PER_USER: '1000', SEND_RATE_PER_MINUTE: '100000', MAX_SUBSCRIPTIONS_PER_CONNECTION: '100' };
+const limits = { MAX_ACTIVE_RUNS_PER_USER: '1000', SEND_RATE_PER_MINUTE: '100000', MAX_SUBSCRIPTIONS_PER_CONNECTION: '100', MAX_CONNECTIONS_PER_USER: '10000' };
 const redisEnv = () => ({ REDIS_URL, REDIS_PREFIX: `chat-run-storm-${crypto.randomBytes(4).toString('hex')}:` });
 
 const variants: Variant[] = [

@@ -12,6 +12,8 @@ export interface GraphQLContext {
   viewer: Viewer | null;
   /** x-request-id of the HTTP request, or the WebSocket connection's id. */
   requestId: string;
+  /** How the operation arrived: an HTTP request (queries, SSE) or a WebSocket. */
+  transport: 'http' | 'ws';
   /** The app's logger with requestId and userId. */
   log: Logger;
   /** Why there is no viewer, when a token was given but refused. */

@@ -36,7 +36,7 @@ export function spawnServer(env: Record<string, string>, timeoutMs = 60_000): Pr
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /GraphiQL at (http:\/\/[^\s]+)/.exec(output);
+      const match = /Graph(?:iQL|QL) at (http:\/\/[^\s]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         const url = match[1]!;

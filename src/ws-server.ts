@@ -1,0 +1,133 @@
+/**
+ * graphql-ws on the HTTP server's `/graphql` path: authenticates
+ * `connection_init`, caps connections per user, closes a socket with 4403
+ * when its token expires, caps operations per connection, and runs each
+ * operation through yoga's envelop (the same plugins as HTTP). Owns the
+ * WebSocketServer; `createApp` only builds it and closes it on stop.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { YogaServerInstance } from 'graphql-yoga';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Config } from './config.js';
+import type { GraphQLContext } from './resolvers/context.js';
+import { ConnectionCap, TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_REASON } from './plugins/connection-cap.js';
+import { UnauthenticatedError } from './services/errors.js';
+import type { AuthService } from './services/users/auth-service.js';
+import type { Viewer } from './services/users/viewer.js';
+
+/** What a WebSocket connection remembers after `connection_init`. */
+export type SocketExtra = {
+  viewer?: Viewer;
+  expiryTimer?: NodeJS.Timeout;
+  /** Logged as the requestId of every operation on the connection. */
+  connectionId?: string;
+  /** Set once the connection holds a slot of the per-user cap (released on close). */
+  capped?: string;
+};
+
+/** The largest WebSocket frame a client may send: a subscribe message with generous variables. */
+const MAX_WS_FRAME_BYTES = 1024 * 1024;
+
+export interface WsServerDeps {
+  server: http.Server;
+  yoga: YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+  auth: AuthService;
+  config: Pick<Config, 'limits'>;
+}
+
+export interface WsServer {
+  /** Open connections of a user on this instance. */
+  connectionsOf(userId: string): number;
+  /** Ends every operation, terminates every socket and stops accepting. */
+  close(): Promise<void>;
+}
+
+export function createWsServer({ server, yoga, auth, config }: WsServerDeps): WsServer {
+  const { limits } = config;
+  const cap = new ConnectionCap(limits.connectionsPerUser);
+  // A frame larger than this closes the socket with 1009 (ws's default would allow 100 MiB).
+  const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WS_FRAME_BYTES });
+  const handle = useServer<Record<string, unknown> | undefined, SocketExtra>(
+    {
+      connectionInitWaitTimeout: limits.wsInitTimeoutMs,
+      onConnect: async (ctx) => {
+        let viewer: Viewer | null;
+        try {
+          viewer = await auth.authenticate(ctx.connectionParams?.authorization);
+        } catch (error) {
+          if (error instanceof UnauthenticatedError) return false;
+          throw error;
+        }
+        // Returning false closes with 4403 Forbidden: the client may refresh its token and retry.
+        if (!viewer) return false;
+        const socket = ctx.extra.socket;
+        // The socket may have closed while we authenticated: its onClose has run, so take no slot.
+        if (socket.readyState !== WebSocket.OPEN) return false;
+        if (!cap.tryAcquire(viewer.id)) {
+          // Our close frame goes first; graphql-ws's 4403 for `false` then finds the socket closing.
+          socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_REASON);
+          return false;
+        }
+        ctx.extra.capped = viewer.id;
+        ctx.extra.viewer = viewer;
+        ctx.extra.connectionId = randomUUID();
+        if (viewer.expiresAt !== undefined) {
+          ctx.extra.expiryTimer = setTimeout(
+            () => socket.close(CloseCode.Forbidden, 'Token expired'),
+            Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)),
+          );
+        }
+        return true;
+      },
+      onClose: (ctx) => {
+        clearTimeout(ctx.extra.expiryTimer);
+        if (ctx.extra.capped !== undefined) cap.release(ctx.extra.capped);
+        ctx.extra.capped = undefined;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws has already registered this operation in ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerConnection) {
+          return [
+            new GraphQLError(`At most ${limits.subscriptionsPerConnection} operations may be open on one connection.`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
+        }
+        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+        let document;
+        try {
+          document = enveloped.parse(payload.query);
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        const errors = enveloped.validate(enveloped.schema, document);
+        if (errors.length > 0) return errors;
+        const args: ExecutionArgs & { rootValue: { execute: typeof enveloped.execute; subscribe: typeof enveloped.subscribe } } = {
+          schema: enveloped.schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await enveloped.contextFactory(),
+          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
+        };
+        return args;
+      },
+      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
+      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
+    },
+    wsServer,
+  );
+
+  return {
+    connectionsOf: (userId) => cap.count(userId),
+    async close() {
+      await handle.dispose();
+      for (const socket of wsServer.clients) socket.terminate();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}
