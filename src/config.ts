@@ -14,10 +14,14 @@ const bool = (fallback: boolean) =>
     .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
 
 /** A boolean whose default depends on other variables (resolved in loadConfig). */
-const optionalBool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .optional()
-  .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes'));
+// A blank value is unset (GRAPHIQL= in a .env file means the mode's default).
+const optionalBool = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
+);
 
 // A blank value is unset, as for every other variable: `Number('')` would be 0
 // (PORT= in a .env file silently meant a random port).
