@@ -87,7 +87,7 @@ const MANAGED_SYNC_LOCK = 7343108;
 export interface ManagedProviderConfig {
   /** From LLM_BASE_URL / LLM_API_KEY / LLM_MODEL, when configured. */
   default?: { baseUrl: string; apiKey?: string; model: string };
-  /** The built-in demo endpoint's URL, when DEMO_MODEL is on. */
+  /** The built-in demo model, when DEMO_MODEL is on (served in process; its URL names no instance). */
   demo?: { baseUrl: string; model: string };
 }
 
