@@ -13,11 +13,13 @@
  * they come back from Redis. When the set of streams grows, the reader is
  * woken through a wake stream of its own that every XREAD includes (see
  * wake()). Cancel requests travel over pub/sub to whichever instance
- * executes the run.
+ * executes the run; while Redis is unreachable they fail within a bound
+ * instead of waiting for it.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { ConflictError, RedisUnreachableError } from '../errors.js';
 import { InProcessEventBus, type EventBus, type LiveEvents } from './event-bus.js';
 import { isTerminal, type RunStreamEvent } from './run-event.js';
 
@@ -31,10 +33,25 @@ export interface RedisEventBusOptions {
   ttlSeconds?: number;
 }
 
+/** How long a cancel request may wait for Redis before cancelRun answers CONFLICT. */
+const CANCEL_PUBLISH_TIMEOUT_MS = 3_000;
 /** How long stop() waits for queued writes to reach Redis. */
 const QUIT_TIMEOUT_MS = 1_000;
 /** A wake stream outlives its instance by at most this (renewed by every wake). */
 const WAKE_TTL_SECONDS = 3_600;
+
+/** The URL without credentials or query, for messages. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparsable URL)';
+  }
+}
 
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> => {
   let timer: NodeJS.Timeout | undefined;
@@ -99,15 +116,37 @@ export class RedisEventBus implements EventBus {
     return `${this.prefix}cancel`;
   }
 
-  /** Connects the three connections and starts the reader and the cancel subscription. */
+  /**
+   * Connects the three connections and starts the reader and the cancel
+   * subscription. Throws RedisUnreachableError (one line naming REDIS_URL,
+   * without credentials) when Redis cannot be reached.
+   */
   async start(): Promise<void> {
-    await Promise.all([this.writer.connect(), this.reader.connect(), this.subscriber.connect()]);
+    await this.connect();
     await this.subscriber.subscribe(this.cancelChannel);
     this.subscriber.on('message', (channel: string, runId: string) => {
       if (channel !== this.cancelChannel) return;
       for (const handler of this.cancelHandlers) handler(runId);
     });
     this.readerLoop = this.read();
+  }
+
+  private async connect(): Promise<void> {
+    const clients = [this.writer, this.reader, this.subscriber];
+    // ioredis rejects a failed first connection with a bare "Connection is closed."; the cause
+    // comes as an 'error' event just before.
+    let cause: (Error & { code?: string }) | undefined;
+    const noteCause = (error: Error) => (cause ??= error);
+    for (const client of clients) client.on('error', noteCause);
+    try {
+      await Promise.all(clients.map((client) => client.connect()));
+    } catch (error) {
+      for (const client of clients) client.disconnect();
+      const reason = cause?.code ?? (cause ?? (error as Error)).message.split('\n')[0]!.slice(0, 200);
+      throw new RedisUnreachableError(`REDIS_URL: cannot reach ${shownUrl(this.url)} (${reason})`);
+    } finally {
+      for (const client of clients) client.off('error', noteCause);
+    }
   }
 
   /** Needs no answer from Redis: stopping during an outage must not hang. */
@@ -178,8 +217,19 @@ export class RedisEventBus implements EventBus {
     };
   }
 
+  /**
+   * Publishes the cancel request. While Redis is unreachable this throws
+   * ConflictError within CANCEL_PUBLISH_TIMEOUT_MS instead of waiting for the
+   * outage to end: a connection that is down fails at once (nothing is
+   * queued); one that looks up but does not answer may still deliver the
+   * request later, when it recovers, which is what the caller asked for.
+   */
   async requestCancel(runId: string): Promise<void> {
-    await this.writer.publish(this.cancelChannel, runId);
+    const undelivered = () =>
+      new ConflictError('The cancel could not be delivered: the instance running this run cannot be reached through Redis right now. Try again.');
+    if (this.writer.status !== 'ready') throw undelivered();
+    const sent = await withTimeout(this.writer.publish(this.cancelChannel, runId), CANCEL_PUBLISH_TIMEOUT_MS);
+    if (sent === 'timeout') throw undelivered();
   }
 
   onCancelRequest(handler: (runId: string) => void): void {
