@@ -12,7 +12,7 @@ import { createYoga, type YogaInitialContext } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { createLogger } from './logger.js';
-import { DEMO_MODEL_NAME, DEMO_PATH, handleDemoRequest } from './services/llm/demo-model.js';
+import { DEMO_BASE_URL, DEMO_MODEL_NAME } from './services/llm/demo-model.js';
 import type { GraphQLContext } from './resolvers/context.js';
 import { buildSchema } from './schema/index.js';
 import { maskError } from './schema/errors.js';
@@ -132,7 +132,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       return;
     }
     if (serveMetrics(req, res)) return;
-    if (config.demoModel && handleDemoRequest(req, res)) return;
     if (servePage(req, res) || serveGraphiQL(req, res)) return;
     void yoga(req, res);
   });
@@ -148,12 +147,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       });
     });
     const { port } = server.address() as AddressInfo;
-    const loopback = config.host === '::1' ? '[::1]' : '127.0.0.1';
     await services.providers.syncManaged({
       default: config.llm.baseUrl && config.llm.model
         ? { baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model }
         : undefined,
-      demo: config.demoModel ? { baseUrl: `http://${loopback}:${port}${DEMO_PATH}`, model: DEMO_MODEL_NAME } : undefined,
+      demo: config.demoModel ? { baseUrl: DEMO_BASE_URL, model: DEMO_MODEL_NAME } : undefined,
     });
     await services.bus.start?.();
     await services.executor.startBackground();

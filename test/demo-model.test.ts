@@ -35,10 +35,23 @@ describe('the demo model', () => {
     expect(steps.at(-1)).toMatchObject({ __typename: 'DoneStep', finishReason: 'stop', iterations: 2 });
   });
 
+  it('stops mid-stream when cancelled', async () => {
+    const sent = await server.gql(`mutation { sendMessage(input: { text: "Tell me something" }) { run { id } } }`);
+    const runId = sent.data!.sendMessage.run.id as string;
+    const seen: number[] = [];
+    let cancelled: Promise<unknown> | undefined;
+    const { steps } = await follow(server, '', runId, 0, (step) => {
+      seen.push(step.seq);
+      if (seen.length === 3) cancelled = server.gql(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: runId });
+    });
+    expect(await cancelled).toEqual({ data: { cancelRun: { status: 'CANCELLED' } } });
+    expect(steps.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'CANCELLED' });
+  });
+
   it('lists its model', async () => {
     const providers = await server.gql('{ providers { name baseUrl models defaultModel shared } }');
     expect(providers.data!.providers).toEqual([
-      { name: 'Demo model', baseUrl: `http://127.0.0.1:${server.port}/demo/v1`, models: ['demo'], defaultModel: 'demo', shared: true },
+      { name: 'Demo model', baseUrl: 'http://demo.invalid/v1', models: ['demo'], defaultModel: 'demo', shared: true },
     ]);
   });
 });

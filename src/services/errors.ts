@@ -10,13 +10,15 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
   | 'CONVERSATION_BUSY'
+  | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'NO_PROVIDER'
   | 'QUERY_TOO_COMPLEX'
   | 'TOO_MANY_SUBSCRIPTIONS'
   | 'SUBSCRIBER_TOO_SLOW'
   | 'DATA_DIR_LOCKED'
-  | 'ENCRYPTION_KEY_MISMATCH';
+  | 'ENCRYPTION_KEY_MISMATCH'
+  | 'REDIS_UNREACHABLE';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
@@ -54,6 +56,16 @@ export class ConversationBusyError extends AppError {
   constructor() {
     super('This conversation already has an active run; wait for it to end or cancel it.');
   }
+}
+
+/** The request cannot be carried out in the current state; the message says what to do. */
+export class ConflictError extends AppError {
+  readonly code = 'CONFLICT';
+}
+
+/** Start-up: REDIS_URL names a server that cannot be reached. */
+export class RedisUnreachableError extends AppError {
+  readonly code = 'REDIS_UNREACHABLE';
 }
 
 export class NoProviderError extends AppError {

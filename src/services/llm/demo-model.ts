@@ -1,13 +1,20 @@
 /**
- * The built-in demo model: an OpenAI-compatible endpoint served by the
- * server itself (under /demo/v1), so a newcomer sees every kind of step with
- * nothing configured. It streams a short deterministic answer: thinking,
- * then, when the current_time tool is offered and not yet called, a tool
- * call; after the result, text that uses it.
+ * The built-in demo model: an OpenAI-compatible endpoint served inside each
+ * server process, so a newcomer sees every kind of step with nothing
+ * configured. It streams a short deterministic answer: thinking, then, when
+ * the current_time tool is offered and not yet called, a tool call; after
+ * the result, text that uses it.
+ *
+ * It is reached through `demoFetch`, the `fetch` the demo provider's SDK
+ * client gets: a web Request in, a Response out whose body is the exact
+ * OpenAI SSE wire format, never touching the network. So every instance
+ * serves its own demo runs (the shared demo row names no instance's
+ * address), nobody else can call it, and the SDK still parses the real
+ * wire format, so the demo exercises the real streaming path.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export const DEMO_PATH = '/demo/v1';
+/** The demo row's base URL: a name that resolves nowhere (RFC 2606), never an instance's address. */
+export const DEMO_BASE_URL = 'http://demo.invalid/v1';
 export const DEMO_MODEL_NAME = 'demo';
 const CHUNK_DELAY_MS = 12;
 
@@ -24,44 +31,71 @@ function words(text: string): string[] {
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 
-async function readJson(req: IncomingMessage): Promise<DemoRequest> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 5_000_000) throw new Error('request too large');
-    chunks.push(chunk as Buffer);
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+const notFound = () => json(404, { error: { message: 'Not found', type: 'invalid_request_error' } });
+
+/** The demo endpoint as a `fetch`: GET /models and POST /chat/completions under DEMO_BASE_URL. */
+export const demoFetch: typeof fetch = async (input, init) => {
+  const request = new Request(input, init);
+  const url = request.url.split('?')[0]!;
+  if (!url.startsWith(`${DEMO_BASE_URL}/`)) return notFound();
+  const path = url.slice(DEMO_BASE_URL.length);
+  if (request.method === 'GET' && path === '/models') {
+    return json(200, { object: 'list', data: [{ id: DEMO_MODEL_NAME, object: 'model', created: 0, owned_by: 'chat-run-server' }] });
   }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as DemoRequest;
+  if (request.method === 'POST' && path === '/chat/completions') {
+    let body: DemoRequest;
+    try {
+      body = JSON.parse(await request.text()) as DemoRequest;
+    } catch {
+      return json(400, { error: { message: 'Invalid JSON body', type: 'invalid_request_error' } });
+    }
+    return sseResponse(demoChunks(body), init?.signal ?? undefined);
+  }
+  return notFound();
+};
+
+/** A streaming response that pulls `chunks` as it is read; an abort errors the body, as a dropped connection would. */
+function sseResponse(chunks: AsyncGenerator<string>, signal?: AbortSignal): Response {
+  const encoder = new TextEncoder();
+  let onAbort: (() => void) | undefined;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (!signal) return;
+      onAbort = () => {
+        try {
+          controller.error(signal.reason);
+        } catch {
+          // already closed
+        }
+        void chunks.return(undefined);
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    },
+    async pull(controller) {
+      const next = await chunks.next();
+      try {
+        if (next.done) {
+          controller.close();
+          if (onAbort) signal?.removeEventListener('abort', onAbort);
+        } else controller.enqueue(encoder.encode(next.value));
+      } catch {
+        // errored by an abort meanwhile
+      }
+    },
+    async cancel() {
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+      await chunks.return(undefined);
+    },
+  });
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
 }
 
-/** Handles /demo/v1/*; returns false for other paths. */
-export function handleDemoRequest(req: IncomingMessage, res: ServerResponse): boolean {
-  const path = req.url?.split('?')[0];
-  if (!path?.startsWith(`${DEMO_PATH}/`)) return false;
-  if (req.method === 'GET' && path === `${DEMO_PATH}/models`) {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ object: 'list', data: [{ id: DEMO_MODEL_NAME, object: 'model', created: 0, owned_by: 'chat-run-server' }] }));
-    return true;
-  }
-  if (req.method === 'POST' && path === `${DEMO_PATH}/chat/completions`) {
-    void streamDemo(req, res).catch(() => res.destroy());
-    return true;
-  }
-  res.writeHead(404, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: { message: 'Not found', type: 'invalid_request_error' } }));
-  return true;
-}
-
-async function streamDemo(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let body: DemoRequest;
-  try {
-    body = await readJson(req);
-  } catch {
-    res.writeHead(400, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: 'Invalid JSON body', type: 'invalid_request_error' } }));
-    return;
-  }
+/** The SSE lines of the demo's answer to `body`, paced like a real model. */
+async function* demoChunks(body: DemoRequest): AsyncGenerator<string> {
   const messages = body.messages ?? [];
   const lastUser = [...messages].reverse().find((m) => m.role === 'user');
   const userText = typeof lastUser?.content === 'string' ? lastUser.content : '';
@@ -71,19 +105,14 @@ async function streamDemo(req: IncomingMessage, res: ServerResponse): Promise<vo
   const id = `chatcmpl-demo-${Date.now().toString(36)}`;
   const created = Math.floor(Date.now() / 1000);
   const model = body.model ?? DEMO_MODEL_NAME;
-  let closed = false;
-  res.on('close', () => {
-    closed = true;
-  });
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-  const send = async (delta: Record<string, unknown>, finish: string | null = null) => {
-    if (closed) return;
-    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
-    await sleep(CHUNK_DELAY_MS);
-  };
+  const chunk = (fields: Record<string, unknown>) =>
+    `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, ...fields })}\n\n`;
+  const delta = (d: Record<string, unknown>, finish: string | null = null) =>
+    chunk({ choices: [{ index: 0, delta: d, finish_reason: finish }] });
 
   let completionTokens = 0;
-  await send({ role: 'assistant', content: '' });
+  yield delta({ role: 'assistant', content: '' });
+  await sleep(CHUNK_DELAY_MS);
   const quoted = userText.length > 60 ? `${userText.slice(0, 57)}...` : userText;
   const thinking = afterTool
     ? 'The tool answered; I can put the time into a short reply.'
@@ -92,15 +121,19 @@ async function streamDemo(req: IncomingMessage, res: ServerResponse): Promise<vo
       : `The user wrote "${quoted}". I will answer briefly and explain that I am the demo model.`;
   for (const word of words(thinking)) {
     completionTokens++;
-    await send({ reasoning_content: word });
+    yield delta({ reasoning_content: word });
+    await sleep(CHUNK_DELAY_MS);
   }
 
   if (offersClock && !afterTool) {
-    const args = ['{"time', 'Zone": "', 'UTC"}'];
-    await send({ tool_calls: [{ index: 0, id: `call_demo_${created}`, type: 'function', function: { name: 'current_time', arguments: '' } }] });
-    for (const fragment of args) await send({ tool_calls: [{ index: 0, function: { arguments: fragment } }] });
+    yield delta({ tool_calls: [{ index: 0, id: `call_demo_${created}`, type: 'function', function: { name: 'current_time', arguments: '' } }] });
+    for (const fragment of ['{"time', 'Zone": "', 'UTC"}']) {
+      await sleep(CHUNK_DELAY_MS);
+      yield delta({ tool_calls: [{ index: 0, function: { arguments: fragment } }] });
+    }
     completionTokens += 8;
-    await send({}, 'tool_calls');
+    await sleep(CHUNK_DELAY_MS);
+    yield delta({}, 'tool_calls');
   } else {
     const toolResult = afterTool && typeof last?.content === 'string' ? last.content : undefined;
     let time: string | undefined;
@@ -115,15 +148,14 @@ async function streamDemo(req: IncomingMessage, res: ServerResponse): Promise<vo
       `You said: "${quoted}". Set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL (or create a provider) to talk to a real model.`;
     for (const word of words(text)) {
       completionTokens++;
-      await send({ content: word });
+      yield delta({ content: word });
+      await sleep(CHUNK_DELAY_MS);
     }
-    await send({}, 'stop');
+    yield delta({}, 'stop');
   }
-  if (!closed && body.stream_options?.include_usage) {
+  if (body.stream_options?.include_usage) {
     const promptTokens = JSON.stringify(messages).length >> 2;
-    res.write(
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } })}\n\n`,
-    );
+    yield chunk({ choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens } });
   }
-  if (!closed) res.end('data: [DONE]\n\n');
+  yield 'data: [DONE]\n\n';
 }

@@ -12,6 +12,7 @@ import net from 'node:net';
 import OpenAI from 'openai';
 import { Agent } from 'undici';
 import { isPrivateAddress, publicOnlyLookup } from '../providers/address-policy.js';
+import { demoFetch } from './demo-model.js';
 import type { Provider } from '../../entities/index.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 
@@ -126,6 +127,7 @@ export function createOpenAIClient(provider: Provider, secrets: SecretBox, optio
     // The wait for headers is bounded per attempt in providerFetch; the SDK's own timeout (which
     // it would retry) only backs that up.
     timeout: Math.max(options.timeoutMs * 4, 600_000),
-    fetch: providerFetch(options.timeoutMs, options.publicOnly ?? false),
+    // The demo model is served in this process: its row names no address (see demo-model.ts).
+    fetch: provider.managedBy === 'demo' ? demoFetch : providerFetch(options.timeoutMs, options.publicOnly ?? false),
   });
 }

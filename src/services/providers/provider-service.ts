@@ -77,10 +77,17 @@ const updateSchema = z
 export type CreateProviderInput = z.input<typeof createSchema>;
 export type UpdateProviderInput = z.input<typeof updateSchema>;
 
+/**
+ * Serialises syncManaged across instances: without it, instances started
+ * together on a fresh database each read "no row" and then insert, and all
+ * but one fail on the unique managed_by. (The migrations hold 7343107.)
+ */
+const MANAGED_SYNC_LOCK = 7343108;
+
 export interface ManagedProviderConfig {
   /** From LLM_BASE_URL / LLM_API_KEY / LLM_MODEL, when configured. */
   default?: { baseUrl: string; apiKey?: string; model: string };
-  /** The built-in demo endpoint's URL, when DEMO_MODEL is on. */
+  /** The built-in demo model, when DEMO_MODEL is on (served in process; its URL names no instance). */
   demo?: { baseUrl: string; model: string };
 }
 
@@ -249,6 +256,7 @@ export class ProviderService {
   /** Creates, updates or removes the configuration-managed rows; call at start-up. */
   async syncManaged(config: ManagedProviderConfig): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1)', [MANAGED_SYNC_LOCK]);
       const repo = manager.getRepository(Provider);
       const wanted: Array<{ managedBy: 'default' | 'demo'; row?: Partial<Provider> }> = [
         {

@@ -265,7 +265,11 @@ export class RunService {
     return { run, conversation, userMessage, clientMutationId };
   }
 
-  /** Stops a run and returns it once stopped; a finished run is returned as it is. */
+  /**
+   * Stops a run and returns it once stopped; a finished run is returned as it is.
+   * Throws ConflictError when the run executes on another instance that cannot be
+   * reached now (Redis down): the caller may try again.
+   */
   async cancel(viewer: Viewer, id: string): Promise<Run> {
     const run = await this.get(viewer, id);
     if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run;
