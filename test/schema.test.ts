@@ -20,9 +20,58 @@ describe('schema', () => {
     expect(changes).toEqual([]);
   });
 
-  it('keeps its copy of the contract equal to the shared one, where that is present', () => {
+  it('follows the shared contract: it only grew, and what is missing is the open work listed here', () => {
     const shared = new URL('../../shared/api-contract.graphql', import.meta.url);
     if (!fs.existsSync(shared)) return; // a plain clone has only the committed copy
-    expect(read('../contract/api-contract.graphql')).toBe(fs.readFileSync(shared, 'utf8'));
+    const sharedSchema = buildSdl(fs.readFileSync(shared, 'utf8'));
+    // Nothing the committed copy promises was taken back or changed.
+    expect(findBreakingChanges(buildSdl(read('../contract/api-contract.graphql')), sharedSchema)).toEqual([]);
+    const missing = findBreakingChanges(sharedSchema, sortedSchema()).map((change) => change.description);
+    expect(missing.sort()).toEqual([...NOT_BUILT_YET].sort());
   });
 });
+
+/**
+ * Parts of the shared contract the server does not serve yet, by the work
+ * that adds them. Each comes off this list (and the committed copy of the
+ * contract is refreshed) in the change that builds it.
+ */
+const NOT_BUILT_YET = [
+  // Conversations as trees, busy conversations, titles and the live list.
+  'ConversationEvent was removed.',
+  'ConversationEventKind was removed.',
+  'BusyPolicy was removed.',
+  'EditMessageInput was removed.',
+  'RegenerateInput was removed.',
+  'Mutation.editMessage was removed.',
+  'Mutation.regenerate was removed.',
+  'Mutation.switchBranch was removed.',
+  'Subscription.conversationEvents was removed.',
+  'Conversation.currentMessage was removed.',
+  'Conversation.queuedRuns was removed.',
+  'Message.parent was removed.',
+  'Message.siblings was removed.',
+  'Message.siblingIndex was removed.',
+  'SendMessageInput.parentMessageId was removed.',
+  'SendMessageInput.ifBusy was removed.',
+  // Tool approval.
+  'ToolApprovalStep was removed.',
+  'ToolApprovalDecision was removed.',
+  'DecideToolCallsInput was removed.',
+  'ToolCallDecisionInput was removed.',
+  'Mutation.decideToolCalls was removed.',
+  'WAITING_APPROVAL was removed from enum type RunStatus.',
+  'ToolApprovalStep was removed from union type Step.',
+  'SendMessageInput.requireApproval was removed.',
+  'Tool.requiresApproval was removed.',
+  // MCP tools.
+  'McpServer was removed.',
+  'McpTransport was removed.',
+  'McpServerStatus was removed.',
+  'CreateMcpServerInput was removed.',
+  'UpdateMcpServerInput was removed.',
+  'Query.mcpServers was removed.',
+  'Mutation.createMcpServer was removed.',
+  'Mutation.updateMcpServer was removed.',
+  'Mutation.deleteMcpServer was removed.',
+];
