@@ -22,6 +22,7 @@ import { buildSchema } from './schema/index.js';
 import { maskError } from './schema/errors.js';
 import { useOperationLog } from './schema/operation-log.js';
 import { queryLimitPlugins } from './schema/query-limits.js';
+import { variableErrorsPlugin } from './schema/variable-errors.js';
 import { requestParamsPlugin } from './schema/request-params.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
 import { UnauthenticatedError } from './services/errors.js';
@@ -116,7 +117,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     renderGraphiQL,
     maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
     cors: corsOptions(config),
-    plugins: [...queryLimitPlugins(config.limits), useOperationLog(), requestParamsPlugin()],
+    // variableErrorsPlugin before yoga's masking, which logs the error it is given.
+    plugins: [variableErrorsPlugin(), ...queryLimitPlugins(config.limits), useOperationLog(), requestParamsPlugin()],
     logging: {
       debug: (...args) => log.debug({ yoga: args }, 'yoga'),
       info: (...args) => log.info({ yoga: args }, 'yoga'),
