@@ -23,6 +23,8 @@ const CREATE = 'mutation($input: CreateProviderInput!) { createProvider(input: $
 const UPDATE = 'mutation($id: ID!, $input: UpdateProviderInput!) { updateProvider(id: $id, input: $input) { id } }';
 const SEND = 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id } } }';
 
+const STEPS = 'subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { __typename } }';
+
 const provider = { name: 'p', baseUrl: 'https://203.0.113.50/v1', defaultModel: 'm' };
 
 /** [name, query, variables]; every case is refused before any resolver runs. */
@@ -44,6 +46,7 @@ function cases(providerId: string): [string, string, Record<string, unknown>][] 
     ['sendMessage wrong type of the text', SEND, { input: { text: [TEXT] } }],
     ['sendMessage text in a boolean', SEND, { input: { text: 'x', thinkingEnabled: TEXT } }],
     ['sendMessage text in a list', SEND, { input: { text: 'x', enabledTools: [{ name: TEXT }] } }],
+    ['chatSteps text in a number', STEPS, { runId: 'r', after: TEXT }],
   ];
 }
 

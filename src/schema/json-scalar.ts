@@ -5,17 +5,18 @@
  * made PostgreSQL's jsonb refuse the row: both were masked internal errors.
  * The walk is iterative so that no input depth can overflow it.
  */
-import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { Kind, type ValueNode } from 'graphql';
 import { textProblem } from '../services/validation.js';
+import { SafeInputError } from './variable-errors.js';
 
 /** Containers inside containers: `{"a":{"b":1}}` is 2 deep. */
 export const MAX_JSON_DEPTH = 32;
 /** The value's size as JSON text, in UTF-8 bytes. */
 export const MAX_JSON_BYTES = 64 * 1024;
 
-/** A refusal the client can act on; the message never quotes the value (see variable-errors.ts). */
+/** A refusal the client can act on; the message never quotes the value. */
 function refuse(message: string): never {
-  throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+  throw new SafeInputError(message);
 }
 
 const tooDeep = () => refuse(`JSON must not be nested more than ${MAX_JSON_DEPTH} levels deep.`);

@@ -1,6 +1,6 @@
 import { buildSchema, execute, GraphQLError, GraphQLScalarType, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { redactVariableError } from './variable-errors.js';
+import { redactVariableError, SafeInputError } from './variable-errors.js';
 
 const SECRET = 'sk-unit-secret-abcdef';
 
@@ -10,10 +10,11 @@ const schema = buildSchema(`
   input In { name: String!, count: Int, flag: Boolean, mode: Mode, tags: [String!], checked: Checked }
   type Query { q(input: In!): Int }
 `);
-// A scalar of ours: a BAD_USER_INPUT GraphQLError keeps its message; any other throw is generic.
+// A scalar of ours: a SafeInputError keeps its message; any other error is generic.
 Object.assign(schema.getType('Checked') as GraphQLScalarType, {
   parseValue(value: unknown) {
-    if (value === 'ours') throw new GraphQLError('Checked says no.', { extensions: { code: 'BAD_USER_INPUT' } });
+    if (value === 'ours') throw new SafeInputError('Checked says no.');
+    if (value === 'coded') throw new GraphQLError(`no ${String(value)}`, { extensions: { code: 'BAD_USER_INPUT' } });
     throw new TypeError(`cannot read ${String(value)}`);
   },
 });
@@ -44,6 +45,7 @@ describe('redactVariableError', () => {
     [{ name: 'x', tags: [null] }, 'Variable "$input" got invalid value at "input.tags[0]"; Expected non-nullable type "String!" not to be null.'],
     [{ name: 'x', checked: 'ours' }, 'Variable "$input" got invalid value at "input.checked"; Checked says no.'],
     [{ name: 'x', checked: SECRET }, 'Variable "$input" got invalid value at "input.checked"; Expected type "Checked".'],
+    [{ name: 'x', checked: 'coded' }, 'Variable "$input" got invalid value at "input.checked"; The value is not valid.'],
     [SECRET, 'Variable "$input" got invalid value; Expected type "In" to be an object.'],
   ])('%j', (input, expected) => {
     const messages = redacted(input);

@@ -22,13 +22,23 @@ const NAME = /^[_A-Za-z]\w{0,63}$/;
 const TYPE = String.raw`[\w!\[\]]+`;
 
 /**
+ * A scalar's refusal whose message never quotes the value, so it is shown
+ * as it is. (A class, not an extension: graphql-tools writes `code` into the
+ * extensions that a coercion error shares with its inner error.)
+ */
+export class SafeInputError extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+}
+
+/**
  * The inner message of a coercion error without the value it quotes. The
  * messages that carry no value are kept whole; the rest keep their first
  * clause (which names the type or field); anything unknown becomes generic.
  */
 export function redactReason(reason: string, inner?: unknown): string {
-  // Our own scalars throw BAD_USER_INPUT errors whose messages never quote the value.
-  if (inner instanceof GraphQLError && inner.extensions?.code === 'BAD_USER_INPUT') return reason;
+  if (inner instanceof SafeInputError) return reason;
   const kept = [
     new RegExp(`^Field "\\w+" of required type "${TYPE}" was not provided\\.$`),
     new RegExp(`^Expected non-nullable type "${TYPE}" not to be null\\.$`),
