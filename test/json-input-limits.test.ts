@@ -121,6 +121,14 @@ describeEachBackend('JSON and text input limits', (backend) => {
     await expectHealthy();
   });
 
+  it('JSON nested 20,000 deep where no JSON is expected: BAD_USER_INPUT too', async () => {
+    for (const input of [`{"title":${nested(20_000)}}`, `{"title":"t","unknown":${nested(20_000)}}`, `{"title":[${nested(20_000)}]}`]) {
+      const response = await postRaw(`{"query":${JSON.stringify(CREATE_CONVERSATION)},"variables":{"input":${input}}}`);
+      await expectBadInput(response, input.slice(0, 40));
+    }
+    await expectHealthy();
+  });
+
   it('thinkingParams nested 20,000 deep over graphql-ws', async () => {
     const socket = await openAcked(server.wsUrl, token);
     try {
