@@ -21,6 +21,15 @@ const NAME = /^[_A-Za-z]\w{0,63}$/;
 /** A type reference as graphql prints it: `String!`, `[String!]`. */
 const TYPE = String.raw`[\w!\[\]]+`;
 
+/** graphql's reasons that name only schema things (fields, types), never the value. */
+const VALUE_FREE = [
+  new RegExp(`^Field "\\w+" of required type "${TYPE}" was not provided\\.$`),
+  new RegExp(`^Expected non-nullable type "${TYPE}" not to be null\\.$`),
+  /^Expected type "\w+" to be an object\.$/,
+  /^Exactly one key must be specified for OneOf type "\w+"\.$/,
+  /^Field "\w+" must be non-null\.$/,
+];
+
 /**
  * A scalar's refusal whose message never quotes the value, so it is shown
  * as it is. (A class, not an extension: graphql-tools writes `code` into the
@@ -37,16 +46,9 @@ export class SafeInputError extends GraphQLError {
  * messages that carry no value are kept whole; the rest keep their first
  * clause (which names the type or field); anything unknown becomes generic.
  */
-export function redactReason(reason: string, inner?: unknown): string {
+function redactReason(reason: string, inner?: unknown): string {
   if (inner instanceof SafeInputError) return reason;
-  const kept = [
-    new RegExp(`^Field "\\w+" of required type "${TYPE}" was not provided\\.$`),
-    new RegExp(`^Expected non-nullable type "${TYPE}" not to be null\\.$`),
-    /^Expected type "\w+" to be an object\.$/,
-    /^Exactly one key must be specified for OneOf type "\w+"\.$/,
-    /^Field "\w+" must be non-null\.$/,
-  ];
-  if (kept.some((pattern) => pattern.test(reason))) return reason;
+  if (VALUE_FREE.some((pattern) => pattern.test(reason))) return reason;
   // The field name is the client's key: named only when it is a GraphQL name.
   const unknown = /^Field "(.*)" is not defined by type "(\w+)"\.(?: Did you mean ((?:"\w+"(?:, | or |, or )?)+)\?)?$/s.exec(reason);
   if (unknown) {
