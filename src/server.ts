@@ -18,6 +18,7 @@ import { buildSchema } from './schema/index.js';
 import { maskError } from './schema/errors.js';
 import { useOperationLog } from './schema/operation-log.js';
 import { queryLimitPlugins } from './schema/query-limits.js';
+import { variableErrorsPlugin } from './schema/variable-errors.js';
 import { requestParamsPlugin } from './schema/request-params.js';
 import { graphiqlPage } from './graphiql-page.js';
 import { metricsAccess, metricsEndpoint } from './metrics-endpoint.js';
@@ -107,7 +108,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     graphiql: false,
     maskedErrors: { maskError: (error, message) => maskError(error, message, log) },
     cors: corsOptions(config),
+    // variableErrorsPlugin before yoga's masking, which logs the error it is given.
     plugins: [
+      variableErrorsPlugin(),
       ...queryLimitPlugins(config.limits),
       useOperationLog(),
       requestParamsPlugin(),

@@ -144,6 +144,22 @@ describeEachBackend('auth', (backend) => {
       expect(rows[0].n).toBe(0);
     });
 
+    it('refuses a numeric sub and still accepts the same digits as a string', async () => {
+      const asString = await sign({ preferred_username: 'digits' }, { sub: '123' });
+      const accepted = await server.gql('{ viewer { id username } }', {}, asString);
+      expect(accepted.errors).toBeUndefined();
+      expect(accepted.data?.viewer.username).toBe('digits');
+      for (const sub of [123, 0, true, ['123'], { id: '123' }, '']) {
+        const { status, body } = await withHeader(server, `Bearer ${await sign({ sub, preferred_username: 'numeric' })}`);
+        expect(status, JSON.stringify(sub)).toBeLessThan(500);
+        expect(body.errors?.[0]?.extensions?.code, JSON.stringify(sub)).toBe('UNAUTHENTICATED');
+        expect(body.data ?? null, JSON.stringify(sub)).toBeNull();
+      }
+      // The numeric token neither renamed the string's user nor created one.
+      const rows = await server.app.database.dataSource.query(`SELECT subject, username FROM users WHERE subject IN ('123', '0', '')`);
+      expect(rows).toEqual([{ subject: '123', username: 'digits' }]);
+    });
+
     it('says why an expired token is refused', async () => {
       const expired = await mintToken(TEST_SECRET, { sub: 'auth-expired', expiresIn: nowSeconds() - 10 });
       const response = await server.gql('{ viewer { username } }', {}, expired);
@@ -213,6 +229,13 @@ describeEachBackend('auth', (backend) => {
       for (const payload of payloads) {
         expect(await rawConnection(server, payload), JSON.stringify(payload)).toMatchObject({ acked: false, code: 4403 });
       }
+    });
+
+    it('closes connection_init with a numeric sub with 4403 and accepts the string', async () => {
+      const numeric = await sign({ sub: 123, preferred_username: 'numeric' });
+      expect(await rawConnection(server, { authorization: `Bearer ${numeric}` })).toMatchObject({ acked: false, code: 4403 });
+      const asString = await sign({ preferred_username: 'ws-digits' }, { sub: '456' });
+      expect(await rawConnection(server, { authorization: `Bearer ${asString}` }, 100)).toMatchObject({ acked: true, code: 1000 });
     });
 
     it('reports 4403 to a graphql-ws client with a bad token', async () => {

@@ -37,6 +37,20 @@ describeEachBackend('malformed request parameters', (backend) => {
     });
   }
 
+  it('does not echo the parameter text back', async () => {
+    const secret = 'sk-params-secret-0123456789';
+    for (const variables of [secret, `{"apiKey": ${secret}}`, `{"text": "${secret}"} x`]) {
+      const response = await fetch(`${server.url}?query=${query}&variables=${encodeURIComponent(variables)}`, {
+        headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+      });
+      expect(response.status, variables).toBe(400);
+      const text = await response.text();
+      expect(text, variables).toMatch(/not valid JSON/);
+      // Not even the first characters of it.
+      expect(text, variables).not.toContain('sk-');
+    }
+  });
+
   it('well-formed parameters still answer', async () => {
     const response = await fetch(`${server.url}?query=${query}&variables=%7B%7D`, {
       headers: { accept: 'application/json', authorization: `Bearer ${token}` },

@@ -7,10 +7,11 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from '../resolvers/context.js';
 import { ForbiddenError, UnauthenticatedError } from '../services/errors.js';
 import { isAdmin } from '../services/users/viewer.js';
+import { MAX_JSON_BYTES, MAX_JSON_DEPTH, parseJsonLiteral, parseJsonValue } from './json-scalar.js';
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -56,32 +57,12 @@ builder.scalarType('DateTime', {
   },
 });
 
-function literalValue(node: import('graphql').ValueNode, variables?: Record<string, unknown> | null): unknown {
-  switch (node.kind) {
-    case Kind.STRING:
-    case Kind.BOOLEAN:
-      return node.value;
-    case Kind.INT:
-    case Kind.FLOAT:
-      return Number(node.value);
-    case Kind.NULL:
-      return null;
-    case Kind.LIST:
-      return node.values.map((v) => literalValue(v, variables));
-    case Kind.OBJECT:
-      return Object.fromEntries(node.fields.map((f) => [f.name.value, literalValue(f.value, variables)]));
-    case Kind.VARIABLE:
-      return variables?.[node.name.value];
-    default:
-      return undefined;
-  }
-}
-
 builder.scalarType('JSON', {
-  description: 'Any JSON value',
+  description: `Any JSON value: at most ${MAX_JSON_DEPTH} levels deep and ${MAX_JSON_BYTES} bytes as JSON text, strings without NUL or lone surrogates`,
   serialize: (value) => value,
-  parseValue: (value) => value,
-  parseLiteral: (node, variables) => literalValue(node, variables),
+  // Depth, size and storable strings are checked here, so every JSON input gets the limits.
+  parseValue: parseJsonValue,
+  parseLiteral: parseJsonLiteral,
 });
 
 builder.queryType({ authScopes: { authenticated: true } });

@@ -15,7 +15,9 @@ export function requestParamsPlugin(): Plugin {
           return await requestParser(request);
         } catch (error) {
           if (!(error instanceof SyntaxError)) throw error;
-          throw createGraphQLError(`Request parameters are not valid JSON: ${error.message}`, {
+          // V8's message quotes the text it choked on (an API key, message text): say only where.
+          const position = /at position (\d+)/.exec(error.message)?.[1];
+          throw createGraphQLError(`Request parameters are not valid JSON${position ? ` (at position ${position})` : ''}.`, {
             extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
           });
         }

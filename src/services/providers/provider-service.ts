@@ -13,15 +13,14 @@ import { BadUserInputError, ForbiddenError, NoProviderError, NotFoundError } fro
 import { createOpenAIClient } from '../llm/openai-client.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { isAdmin, type Viewer } from '../users/viewer.js';
-import { parseInput, text } from '../validation.js';
+import { parseInput, text, wellFormedText } from '../validation.js';
 import { privateAddressOf } from './address-policy.js';
 
 /** Request fields the server sets itself; thinkingParams may not override them. */
 const RESERVED_PARAMS = ['model', 'messages', 'stream', 'stream_options', 'tools', 'tool_choice', 'n'];
 
-const baseUrl = z
-  .string()
-  .max(2000, 'must be at most 2000 characters')
+// Well-formed before URL parsing: the parser would store a lone surrogate as %EF%BF%BD.
+const baseUrl = wellFormedText(z.string().max(2000, 'must be at most 2000 characters'))
   .refine((v) => URL.canParse(v), 'must be an http(s) URL')
   .transform((v) => new URL(v))
   .refine((u) => u.protocol === 'http:' || u.protocol === 'https:', 'must be an http(s) URL')

@@ -48,6 +48,11 @@ export class AuthService {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired.');
       throw new UnauthenticatedError('The token is not valid.');
     }
+    // RFC 7519 makes `sub` a string; a numeric 123 must not become the user "123".
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      throw new UnauthenticatedError('The token is not valid: sub must be a non-empty string.');
+    }
+    const subject = payload.sub;
     const level = payload.permission_level ?? 1;
     if (typeof level !== 'number' || !Number.isInteger(level) || level < 0) {
       throw new UnauthenticatedError('The token is not valid: permission_level must be a whole number.');
@@ -55,8 +60,8 @@ export class AuthService {
     // The first usable name: an empty or non-string preferred_username falls back to name, then sub.
     const name = [payload.preferred_username, payload.name].find((v): v is string => typeof v === 'string' && v.trim() !== '');
     const viewer = await this.toViewer({
-      subject: payload.sub!,
-      username: name ? name.slice(0, 200) : payload.sub!,
+      subject,
+      username: name ? name.slice(0, 200) : subject,
       permissionLevel: level,
     });
     return { ...viewer, expiresAt: payload.exp! * 1000 };
