@@ -12,7 +12,7 @@ import { BadUserInputError, ConversationBusyError, ForbiddenError, NoProviderErr
 import type { ProviderService } from '../providers/provider-service.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Viewer } from '../users/viewer.js';
-import { parseInput } from '../validation.js';
+import { parseInput, text } from '../validation.js';
 import type { EventBus } from './event-bus.js';
 import { closingIterator } from '../async-iteration.js';
 import { followRun, openFollow } from './follow-run.js';
@@ -26,26 +26,14 @@ const IDEMPOTENCY_WINDOW_HOURS = 24;
 /** How long cancelRun waits for a run on another instance to stop. */
 const CANCEL_WAIT_MS = 10_000;
 
-// A lone UTF-16 surrogate cannot be stored (PostgreSQL's jsonb refuses it) nor echoed back as sent.
-const WELL_FORMED_MESSAGE = 'must be well-formed Unicode text (it holds a lone UTF-16 surrogate)';
-
 const sendSchema = (maxChars: number) =>
   z
   .object({
     conversationId: z.string().nullish(),
-    text: z
-      .string()
-      .max(maxChars, `must be at most ${maxChars} characters`)
-      .refine((t) => t.trim().length > 0, 'must not be empty')
-      .refine((t) => t.isWellFormed(), WELL_FORMED_MESSAGE),
+    text: text(maxChars).refine((t) => t.trim().length > 0, 'must not be empty'),
     enabledTools: z.array(z.string().max(64)).max(64, 'at most 64 tools').nullish(),
     thinkingEnabled: z.boolean().nullish(),
-    clientMutationId: z
-      .string()
-      .min(1)
-      .max(200, 'must be at most 200 characters')
-      .refine((t) => t.isWellFormed(), WELL_FORMED_MESSAGE)
-      .nullish(),
+    clientMutationId: text(200).min(1).nullish(),
   })
   .strict();
 
