@@ -16,7 +16,7 @@ export type Scalars = {
   Float: { input: number; output: number; }
   /** ISO-8601 string */
   DateTime: { input: string; output: string; }
-  /** Any JSON value */
+  /** Any JSON value: at most 32 levels deep and 65536 bytes as JSON text, strings without NUL or lone surrogates */
   JSON: { input: unknown; output: unknown; }
 };
 
