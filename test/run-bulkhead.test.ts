@@ -74,6 +74,11 @@ describeEachBackend('a run whose output the database refuses', (backend) => {
 
     // One error line for the refused run, naming it and the SQLSTATE, never the text.
     const errors = log.atLeast(50);
+    const completed = followed.length - failed.length;
+    process.stdout.write(
+      `[bulkhead ${backend}] ${completed}/${RUNS - 1} other runs completed gapless; the refused run ended INTERNAL at seq ` +
+        `${steps.at(-1)!.seq}; log: ${log.lines.length} lines in all, ${errors.length} at error level, ${log.atLeast(40).length} at warn or above\n`,
+    );
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ runId: expect.any(String), code: '23514' });
     expect(log.lines.join('\n')).not.toContain('MARKER');
