@@ -164,7 +164,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     log.info(
       {
         url,
-        database: database.kind,
+        database: database.embedded ? `embedded PostgreSQL in ${database.embedded.clusterDir}` : 'PostgreSQL at DATABASE_URL',
         localMode: config.localMode,
         production: config.production,
         graphiql: config.graphiql,

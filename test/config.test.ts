@@ -188,7 +188,7 @@ describeEachBackend('encryption key', (backend) => {
 
 describe('embedded key file', () => {
   it('is generated once with mode 0600 and a different ENCRYPTION_KEY is refused', async () => {
-    const database = await freshDatabase('pglite');
+    const database = await freshDatabase('embedded');
     try {
       const first = await startServer({ database });
       await first.stop();
@@ -208,7 +208,7 @@ describe('embedded key file', () => {
 
 describe('embedded DATA_DIR lock', () => {
   it('refuses a second app or process on the same DATA_DIR while the first runs', async () => {
-    const database = await freshDatabase('pglite');
+    const database = await freshDatabase('embedded');
     try {
       const first = await startServer({ database });
       const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: database.env.DATA_DIR! };

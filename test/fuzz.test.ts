@@ -322,7 +322,7 @@ function wsCase(rng: Rng, foreign: string[], activeRunId: string): WsCase {
 }
 
 // One server in npm test (the embedded default); each backend in the soak.
-for (const backend of scaled<Backend[]>(['pglite'], backends())) describe(`fuzz [${backend}]`, () => {
+for (const backend of scaled<Backend[]>(['embedded'], backends())) describe(`fuzz [${backend}]`, () => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;

@@ -22,7 +22,7 @@ describe('observability', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm();
-    database = await freshDatabase('pglite');
+    database = await freshDatabase('embedded');
     const sink = new Writable({
       write(chunk, _encoding, done) {
         lines.push(...String(chunk).split('\n').filter(Boolean));

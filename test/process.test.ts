@@ -8,7 +8,7 @@ describe('the server process', () => {
   let database: FreshDatabase;
   let server: ServerProcess;
   beforeAll(async () => {
-    database = await freshDatabase('pglite');
+    database = await freshDatabase('embedded');
     server = await spawnServer({ DATA_DIR: database.env.DATA_DIR! });
   });
   afterAll(async () => {

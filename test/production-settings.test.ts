@@ -28,7 +28,7 @@ interface Running {
 
 /** The real server with `env`, its "server ready" log line captured. */
 async function start(env: Record<string, string>): Promise<Running> {
-  const database: FreshDatabase = await freshDatabase('pglite');
+  const database: FreshDatabase = await freshDatabase('embedded');
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

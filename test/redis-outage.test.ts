@@ -120,7 +120,7 @@ describe('a server started with an unreachable REDIS_URL', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as net.AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const database = await freshDatabase(postgresUp ? 'postgres' : 'pglite');
+    const database = await freshDatabase(postgresUp ? 'postgres' : 'embedded');
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
         cwd: path.resolve(import.meta.dirname, '..'),

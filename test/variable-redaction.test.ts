@@ -61,7 +61,7 @@ describe('coercion errors do not echo variable values', () => {
   const clients: Client[] = [];
 
   beforeAll(async () => {
-    database = await freshDatabase('pglite');
+    database = await freshDatabase('embedded');
     const sink = new Writable({
       write(chunk, _encoding, done) {
         lines.push(...String(chunk).split('\n').filter(Boolean));

@@ -15,13 +15,13 @@ import { loadConfig } from '../../src/config.js';
 import { createApp, type App } from '../../src/server.js';
 import { mintToken } from '../../src/services/users/auth-service.js';
 import { createLogger } from '../../src/logger.js';
-import { adminQuery, databaseUrl } from '../setup/postgres.js';
+import { adminQuery, databaseUrl, POSTGRES_ADMIN_URL } from '../setup/postgres.js';
 
-export type Backend = 'pglite' | 'postgres';
+export type Backend = 'embedded' | 'postgres';
 
-/** The backends to run database tests on: PGlite always, PostgreSQL when reachable. */
+/** The backends to run database tests on: the embedded PostgreSQL always, an external one when reachable. */
 export function backends(): Backend[] {
-  return inject('postgresTemplate') ? ['pglite', 'postgres'] : ['pglite'];
+  return inject('postgresTemplate') ? ['embedded', 'postgres'] : ['embedded'];
 }
 
 /** `describe` once per backend; PostgreSQL-only suites are skipped with a reason when it is absent. */
@@ -36,27 +36,24 @@ export const TEST_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64');
 
 export interface FreshDatabase {
   env: Record<string, string>;
-  /** For PostgreSQL, the database URL (tests read stored rows through it). */
-  url?: string;
+  /** The database URL (tests read stored rows through it). */
+  url: string;
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database cloned from the template. */
+/** A fresh, migrated database cloned from the backend's template. */
 export async function freshDatabase(backend: Backend): Promise<FreshDatabase> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-run-data-'));
-  if (backend === 'pglite') {
-    fs.cpSync(inject('pgliteTemplate'), dataDir, { recursive: true });
-    fs.rmSync(path.join(dataDir, 'server.lock'), { force: true });
-    return { env: { DATA_DIR: dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
-  }
+  const adminUrl = backend === 'embedded' ? inject('embeddedAdminUrl') : POSTGRES_ADMIN_URL;
+  const template = backend === 'embedded' ? inject('embeddedTemplate') : inject('postgresTemplate');
   const name = `chatrun_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${inject('postgresTemplate')}`);
-  const url = databaseUrl(name);
+  await adminQuery(`CREATE DATABASE ${name} TEMPLATE ${template}`, adminUrl);
+  const url = databaseUrl(name, adminUrl);
   return {
     env: { DATA_DIR: dataDir, DATABASE_URL: url, ENCRYPTION_KEY: TEST_ENCRYPTION_KEY },
     url,
     drop: async () => {
-      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, adminUrl);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -94,7 +91,7 @@ export interface StartOptions {
 }
 
 export async function startServer(options: StartOptions = {}): Promise<TestServer> {
-  const database = options.database ?? (await freshDatabase(options.backend ?? 'pglite'));
+  const database = options.database ?? (await freshDatabase(options.backend ?? 'embedded'));
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',

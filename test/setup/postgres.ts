@@ -1,7 +1,8 @@
 /**
- * Where the real PostgreSQL for tests is: TEST_DATABASE_URL, or the local
- * server on 127.0.0.1:5432 as user postgres. Tests that need it are skipped,
- * saying so, when it cannot be reached.
+ * Where the PostgreSQL servers for tests are: the run's embedded cluster
+ * (global-setup.ts), and an external one at TEST_DATABASE_URL or on
+ * 127.0.0.1:5432 as user postgres, whose tests are skipped, saying so,
+ * when it cannot be reached.
  */
 import pg from 'pg';
 
@@ -21,14 +22,14 @@ export async function postgresReachable(): Promise<boolean> {
 }
 
 /** The same server and credentials, another database. */
-export function databaseUrl(name: string): string {
-  const url = new URL(POSTGRES_ADMIN_URL);
+export function databaseUrl(name: string, adminUrl = POSTGRES_ADMIN_URL): string {
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return url.toString();
 }
 
-export async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+export async function adminQuery(sql: string, adminUrl = POSTGRES_ADMIN_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
     await client.query(sql);

@@ -1,14 +1,12 @@
 /**
- * Opens the database: PostgreSQL through `pg` with DATABASE_URL, otherwise an
- * embedded PGlite under DATA_DIR. Same entities, same migrations, one code path
- * above this module. Migrations run here, never `synchronize`.
+ * Opens the database: the PostgreSQL server at DATABASE_URL, otherwise the
+ * embedded PostgreSQL this server runs under DATA_DIR (embedded-postgres.ts).
+ * Either way one code path: the `pg` driver, the same entities and
+ * migrations. Migrations run here under an advisory lock, never `synchronize`.
  */
-import path from 'node:path';
 import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { entities, migrations } from '../../entities/index.js';
-import { lockDataDir } from './data-dir-lock.js';
-import { pgliteDriver } from './pglite-pool.js';
-import { PgliteThread } from './pglite-thread.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -19,7 +17,8 @@ export interface DatabaseOptions {
 
 export interface Database {
   dataSource: DataSource;
-  kind: 'postgres' | 'pglite';
+  /** The embedded cluster this server runs, when it runs one. */
+  embedded?: EmbeddedPostgres;
   close(): Promise<void>;
 }
 
@@ -48,37 +47,26 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     logger: queryLogger(options.onQuery),
   };
 
-  if (options.databaseUrl) {
+  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(options.dataDir);
+  try {
     const dataSource = new DataSource({
       ...common,
-      url: options.databaseUrl,
+      url: options.databaseUrl ?? embedded!.url,
       applicationName: 'chat-run-server',
       extra: { max: 10 },
     });
     await dataSource.initialize();
     await migrateExclusively(dataSource);
-    return { dataSource, kind: 'postgres', close: () => dataSource.destroy() };
-  }
-
-  const unlock = lockDataDir(options.dataDir);
-  let pglite: PgliteThread | undefined;
-  try {
-    pglite = await PgliteThread.open(path.join(options.dataDir, 'pgdata'));
-    const dataSource = new DataSource({ ...common, driver: pgliteDriver(pglite), database: 'postgres' });
-    await dataSource.initialize();
-    await migrate(dataSource);
     return {
       dataSource,
-      kind: 'pglite',
+      embedded,
       close: async () => {
         await dataSource.destroy();
-        await pglite!.close();
-        unlock();
+        await embedded?.stop();
       },
     };
   } catch (error) {
-    await pglite?.close();
-    unlock();
+    await embedded?.stop();
     throw error;
   }
 }

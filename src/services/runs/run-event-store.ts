@@ -8,7 +8,6 @@
  */
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RunEventType, StoredStep } from '../../entities/index.js';
-import { connectUrgently } from '../database/pglite-pool.js';
 import { fromRow, toRow, type RunStreamEvent } from './run-event.js';
 import type { RunFinal, RunProgress } from './run-recorder.js';
 
@@ -20,18 +19,9 @@ export const REPLAY_PAGE = 1000;
 export class RunEventStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /**
-   * Writes a tick's events and endings in one statement (atomic), its
-   * connection taken ahead of queued requests: clients are waiting for it.
-   */
+  /** Writes a tick's events and endings in one statement (atomic). */
   async writeTick(events: RunStreamEvent[], finals: RunFinal[], progress: RunProgress[] = []): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await connectUrgently(() => runner.connect());
-    try {
-      await this.writeWith(runner.manager, events, finals, progress);
-    } finally {
-      await runner.release();
-    }
+    await this.writeWith(this.dataSource, events, finals, progress);
   }
 
   /** The same write on a caller's connection (the sweep's transaction). Every final's terminal event is among `events`. */
@@ -180,7 +170,7 @@ function finalRow(final: RunFinal) {
   };
 }
 
-// Three JSON parameters carry every row: the same statement on pg and PGlite, whatever the count.
+// Three JSON parameters carry every row: one statement, whatever the count.
 // A row may not be changed twice in one statement: each table's sub-statements touch disjoint rows
 // (a run's progress is never in the tick of its final).
 const INSERT_EVENTS = `
