@@ -1,12 +1,12 @@
 /**
- * Direct access to the server's database while the server is stopped
- * (PGlite allows one process per folder) or beside it (PostgreSQL): counts
+ * Direct access to the server's database once the server has stopped (its
+ * embedded PostgreSQL started again on the same DATA_DIR) or beside it
+ * (DATABASE_URL): counts
  * of the flusher's INSERT statements, and the 100,000-event run for the
  * replay measurement.
  */
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/services/database/embedded-postgres.js';
 
 export interface BenchDb {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -14,19 +14,15 @@ export interface BenchDb {
 }
 
 export async function openDb(options: { databaseUrl?: string; dataDir: string }): Promise<BenchDb> {
-  if (options.databaseUrl) {
-    const client = new pg.Client({ connectionString: options.databaseUrl });
-    await client.connect();
-    return {
-      query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
-      close: () => client.end(),
-    };
-  }
-  const db = new PGlite({ dataDir: path.join(options.dataDir, 'pgdata') });
-  await db.waitReady;
+  const cluster = options.databaseUrl ? undefined : await startEmbeddedPostgres(options.dataDir);
+  const client = new pg.Client({ connectionString: options.databaseUrl ?? cluster!.url });
+  await client.connect();
   return {
-    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
-    close: () => db.close(),
+    query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+    close: async () => {
+      await client.end();
+      await cluster?.stop();
+    },
   };
 }
 

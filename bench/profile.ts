@@ -11,7 +11,6 @@ import path from 'node:path';
  * database, not to whoever awaited it).
  */
 const ACTIVITIES: [string, (url: string, fn: string) => boolean][] = [
-  ['embedded database (PGlite, its WASM)', (url) => url.includes('pglite') || url.startsWith('wasm')],
   ['TypeORM', (url) => url.includes('node_modules/typeorm')],
   ['provider stream (request, parse)', (url, fn) => fn === 'streamChat' || url.includes('/src/services/llm/')],
   ['fetch (undici)', (url) => /undici/.test(url)],

@@ -352,9 +352,9 @@ interface Report {
 }
 
 async function main(): Promise<Report> {
-  log(`chat-run-server bench: ${RUNS} runs x ${TOKENS} tokens, ${WAVES} waves, pace ${PACE_MS} ms, FLUSH_INTERVAL_MS=${FLUSH_MS}, ${DATABASE_URL ? 'PostgreSQL' : 'PGlite'}`);
+  log(`chat-run-server bench: ${RUNS} runs x ${TOKENS} tokens, ${WAVES} waves, pace ${PACE_MS} ms, FLUSH_INTERVAL_MS=${FLUSH_MS}, ${DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded PostgreSQL'}`);
   if (DATABASE_URL && !process.env.ENCRYPTION_KEY) throw new Error('DATABASE_URL needs ENCRYPTION_KEY too (the server refuses to start without it)');
-  const report: Report = { date: new Date().toISOString(), workloads: [], writes: {}, database: DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite (embedded, temp DATA_DIR)' };
+  const report: Report = { date: new Date().toISOString(), workloads: [], writes: {}, database: DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'embedded PostgreSQL (temp DATA_DIR)' };
 
   const { proc: provider, match: providerPort } = await spawnNode('provider', ['--import', 'tsx', 'bench/provider.ts'], {}, /LISTENING (\d+)/, ROOT);
   const providerBase = `http://127.0.0.1:${providerPort[1]}`;
@@ -414,7 +414,7 @@ async function main(): Promise<Report> {
     replaySeed = sent.runId;
   }
 
-  // The database: what the flusher wrote. PGlite takes one process per folder, so the server stops first.
+  // The database: what the flusher wrote, read once the server (and its embedded PostgreSQL) stopped.
   await stopChild(server.proc);
   const db = await openDb({ databaseUrl: DATABASE_URL, dataDir });
   try {
