@@ -131,7 +131,9 @@ async function stopOrphan(clusterDir: string): Promise<void> {
       `DATA_DIR ${path.dirname(clusterDir)} is in use by another running server (pid ${parent}); stop it or use another DATA_DIR.`,
     );
   }
-  process.kill(pid, 'SIGINT'); // fast shutdown: its clients are gone with the server that died
+  // Fast shutdown: its clients are gone with the server that died (woken first, should it be stopped).
+  process.kill(pid, 'SIGCONT');
+  process.kill(pid, 'SIGINT');
   if (!(await waitUntilGone(pid, STOP_TIMEOUT_MS))) {
     process.kill(pid, 'SIGKILL');
     await waitUntilGone(pid, 5_000);
