@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createApp } from '../src/server.js';
 import { createLogger } from '../src/logger.js';
-import { describeEachBackend, freshDatabase, startServer, TEST_SECRET } from './helpers/server.js';
+import { describeEachBackend, freshDatabase, ownEmbeddedDatabase, startServer, TEST_SECRET } from './helpers/server.js';
 
 const key = () => crypto.randomBytes(32).toString('base64');
 const root = path.resolve(import.meta.dirname, '..');
@@ -188,7 +188,7 @@ describeEachBackend('encryption key', (backend) => {
 
 describe('embedded key file', () => {
   it('is generated once with mode 0600 and a different ENCRYPTION_KEY is refused', async () => {
-    const database = await freshDatabase('embedded');
+    const database = ownEmbeddedDatabase();
     try {
       const first = await startServer({ database });
       await first.stop();
@@ -206,15 +206,15 @@ describe('embedded key file', () => {
   });
 });
 
-describe('embedded DATA_DIR lock', () => {
+describe('an embedded DATA_DIR in use', () => {
   it('refuses a second app or process on the same DATA_DIR while the first runs', async () => {
-    const database = await freshDatabase('embedded');
+    const database = ownEmbeddedDatabase();
     try {
       const first = await startServer({ database });
       const env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATA_DIR: database.env.DATA_DIR! };
 
       // Another app in this process.
-      await expect(createApp(loadConfig(env), { logger: createLogger('silent') })).rejects.toMatchObject({ code: 'DATA_DIR_LOCKED' });
+      await expect(createApp(loadConfig(env), { logger: createLogger('silent') })).rejects.toMatchObject({ code: 'EMBEDDED_DATABASE' });
       // Another process.
       const other = await runMain(env);
       expect(other.code).toBe(1);

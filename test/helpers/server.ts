@@ -36,9 +36,15 @@ export const TEST_ENCRYPTION_KEY = crypto.randomBytes(32).toString('base64');
 
 export interface FreshDatabase {
   env: Record<string, string>;
-  /** The database URL (tests read stored rows through it). */
-  url: string;
+  /** The database URL, when it is known before the server starts. */
+  url?: string;
   drop(): Promise<void>;
+}
+
+/** A DATA_DIR of its own and no DATABASE_URL: the server runs an embedded PostgreSQL there, as `npm start` does. */
+export function ownEmbeddedDatabase(): FreshDatabase {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chat-run-own-'));
+  return { env: { DATA_DIR: dataDir }, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
 }
 
 /** A fresh, migrated database cloned from the backend's template. */
