@@ -1,6 +1,6 @@
 /**
- * Crash at random moments. The server runs as its own process on
- * PostgreSQL (PGlite is not crash-safe after SIGKILL) and is killed with
+ * Crash at random moments. The server runs as its own process, on the
+ * embedded PostgreSQL and on an external one, and is killed with
  * SIGKILL while streaming, right after a ToolCallStep (mid-tool), right
  * after the first event of a fast burst with a short flush interval
  * (mid-flush), or after a random delay. A server restarted on the same
@@ -20,7 +20,7 @@ import { chat, FAKE_API_KEY, follow, readRun, startChatServer, STEP_FIELDS, type
 import { spawnServer } from './helpers/process.js';
 import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { scaled, seededRng, type Rng } from './helpers/scale.js';
-import { describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
+import { describeEachBackend, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
 
 type KillPoint = 'streaming' | 'mid-tool' | 'mid-flush' | 'random-time';
 const POINTS: KillPoint[] = ['streaming', 'mid-tool', 'mid-flush', 'random-time'];
@@ -47,13 +47,13 @@ function script(point: KillPoint, rng: Rng): (body: any) => Turn {
   };
 }
 
-describePostgres('crash at random moments [postgres]', () => {
+describeEachBackend('crash at random moments', (backend) => {
   let database: FreshDatabase;
   let db: pg.Client;
   const open: { child?: import('node:child_process').ChildProcess; server?: TestServer; fake?: FakeLlm }[] = [];
 
   beforeAll(async () => {
-    database = await freshDatabase('postgres');
+    database = await freshDatabase(backend);
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
   });

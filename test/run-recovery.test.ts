@@ -1,6 +1,6 @@
 /**
  * A crash mid-run loses nothing a client saw. The server runs as its own
- * process on PostgreSQL (PGlite's files are not crash-safe after SIGKILL),
+ * process (on the embedded PostgreSQL and on an external one),
  * streams a slow run to a subscriber, and is killed with SIGKILL. A second
  * server on the same database sweeps the run once its lease expires: the
  * subscriber resuming from the last seq it saw gets the INTERRUPTED
@@ -18,16 +18,16 @@ import { reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fa
 import { chat, eventually, FAKE_API_KEY, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { spawnServer } from './helpers/process.js';
-import { describeEachBackend, describePostgres, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
+import { describeEachBackend, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
 
-describePostgres('restart recovery [postgres]', () => {
+describeEachBackend('restart recovery', (backend) => {
   let fake: FakeLlm;
   let database: FreshDatabase;
   let child: ChildProcess | undefined;
   let second: TestServer | undefined;
   beforeAll(async () => {
     fake = await startFakeLlm();
-    database = await freshDatabase('postgres');
+    database = await freshDatabase(backend);
   });
   afterAll(async () => {
     child?.kill('SIGKILL');
