@@ -1,14 +1,14 @@
 /** The server as a process: it starts on the embedded defaults, stops on signals, and refuses a held DATA_DIR. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { freshDatabase, type FreshDatabase } from './helpers/server.js';
+import { ownEmbeddedDatabase, type FreshDatabase } from './helpers/server.js';
 import { spawnExpectingFailure, spawnServer, type ServerProcess } from './helpers/process.js';
 
 describe('the server process', () => {
   let database: FreshDatabase;
   let server: ServerProcess;
   beforeAll(async () => {
-    database = await freshDatabase('embedded');
+    database = ownEmbeddedDatabase();
     server = await spawnServer({ DATA_DIR: database.env.DATA_DIR! });
   });
   afterAll(async () => {
@@ -31,7 +31,7 @@ describe('the server process', () => {
   it('refuses a second process on the same DATA_DIR', async () => {
     const second = await spawnExpectingFailure({ DATA_DIR: database.env.DATA_DIR! });
     expect(second.code).toBe(1);
-    expect(second.output).toMatch(/DATA_DIR .* is in use by another server process/);
+    expect(second.output).toMatch(/DATA_DIR .* is in use by another running server \(pid \d+\)/);
   });
 
   it('stops within a few seconds on SIGTERM, closing open WebSockets', async () => {
