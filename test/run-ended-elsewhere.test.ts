@@ -15,7 +15,10 @@ describeEachBackend('a run ended by another instance', (backend) => {
   let fake: FakeLlm;
   let server: TestServer;
   let token: string;
-  chatSuite(backend, { sub: 'owner', name: 'Owner' }, (suite) => ({ fake, server, token } = suite));
+  // A lease of an hour: the periodic sweep stays out of the way of the sweeps these tests call.
+  chatSuite(backend, { sub: 'owner', name: 'Owner' }, (suite) => ({ fake, server, token } = suite), {
+    env: { RUN_LEASE_MS: '3600000' },
+  });
 
   it('is dropped and stopped by its owner, whose other runs go on', async () => {
     const words = Array.from({ length: 200 }, (_, i) => `w${i}`).join(' ');
@@ -26,7 +29,7 @@ describeEachBackend('a run ended by another instance', (backend) => {
     await eventually(() => seen.filter((s) => s.__typename === 'TextStep').length >= 3, 5_000);
 
     // Make it look like another instance's run with a stale heartbeat, and let the sweep end it.
-    await sql(server, `UPDATE runs SET owner_instance = 'gone', heartbeat_at = now() - interval '1 hour' WHERE id = $1`, [rowIdOf(runId)]);
+    await sql(server, `UPDATE runs SET owner_instance = 'gone', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, [rowIdOf(runId)]);
     expect(await server.app.services.executor.sweep()).toBe(1);
 
     // Its follower gets the sweep's ending, gapless.
@@ -42,5 +45,25 @@ describeEachBackend('a run ended by another instance', (backend) => {
     expect(next.last).toMatchObject({ __typename: 'DoneStep' });
     const [row] = await sql(server, 'SELECT status FROM runs WHERE id = $1', [rowIdOf(runId)]);
     expect(row!.status).toBe('INTERRUPTED');
+  });
+
+  it('is ended by the sweep even while the owner\'s flush is inserting its events', async () => {
+    fake.enqueue(text(Array.from({ length: 200 }, (_, i) => `v${i}`).join(' '), { delayMs: 20 }));
+    const { runId } = await send(server, token, { text: 'another slow answer' });
+    const seen: Step[] = [];
+    const following = follow(server, token, runId, 0, (step) => seen.push(step));
+    await eventually(() => seen.length >= 2, 5_000);
+    await sql(server, `UPDATE runs SET owner_instance = 'gone', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, [rowIdOf(runId)]);
+    // An event insert in flight holds a KEY SHARE lock on the run's row (its foreign key), as a flush does.
+    const flush = server.app.database.dataSource.createQueryRunner();
+    await flush.connect();
+    await flush.startTransaction();
+    await flush.query(`SELECT 1 FROM runs WHERE id = $1 FOR KEY SHARE`, [rowIdOf(runId)]);
+    const sweeping = server.app.services.executor.sweep();
+    // The flush commits a moment later: the sweep waits for it rather than skip the run.
+    setTimeout(() => void flush.rollbackTransaction().finally(() => flush.release()), 300);
+    expect(await sweeping).toBe(1);
+    const { steps } = await following;
+    expect(steps.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED' });
   });
 });

@@ -101,7 +101,7 @@ export async function startServer(options: StartOptions = {}): Promise<TestServe
   const env: Record<string, string> = {
     PORT: '0',
     HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(options.local ? {} : { AUTH_SECRET: TEST_SECRET }),
     ...database.env,
     ...options.env,

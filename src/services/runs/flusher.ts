@@ -240,8 +240,7 @@ export class Flusher {
   private async endUnended(): Promise<void> {
     for (const [runId, after] of this.unended) {
       try {
-        // Wait for the row: another instance that is ending it holds it.
-        const ended = await this.endings.end(runId, REFUSED_ENDING, { wait: true });
+        const ended = await this.endings.end(runId, REFUSED_ENDING);
         this.unended.delete(runId);
         if (!ended) {
           this.log.warn({ runId }, 'another instance ended this run; its unwritten output is dropped');

@@ -20,13 +20,8 @@ export interface StoredEnding {
   message: string;
 }
 
-export interface EndFromStorageOptions {
-  /**
-   * Wait for a row another transaction holds (the owner ending a run it
-   * cannot write) instead of skipping it (sweeps: another sweep is at it).
-   */
-  wait?: boolean;
-}
+/** How long to wait for the run's row (a flush in flight, another sweep at it). */
+const LOCK_TIMEOUT = '5s';
 
 export class StoredEndings {
   constructor(
@@ -37,17 +32,21 @@ export class StoredEndings {
 
   /**
    * Ends the run if it is still active, then publishes its terminal event.
-   * Returns false when it had ended already (or another sweep holds it).
+   * Returns false when it had ended already.
    */
-  async end(runId: string, ending: StoredEnding, options: EndFromStorageOptions = {}): Promise<boolean> {
+  async end(runId: string, ending: StoredEnding): Promise<boolean> {
     const events = await this.dataSource.transaction(async (manager) => {
-      const query = manager
+      // The row lock waits, never skips: the owner's flush holds a KEY SHARE lock on the row while
+      // it inserts events (their foreign key), and FOR UPDATE is what keeps those inserts from
+      // taking the seq this ending takes. A flush is short; another sweep at the same run ends it
+      // first, and this one then finds it ended.
+      await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      const [run] = await manager
         .getRepository(Run)
         .createQueryBuilder('r')
         .setLock('pessimistic_write')
-        .where(`r.id = :runId AND r.status IN ('QUEUED', 'RUNNING')`, { runId });
-      if (!options.wait) query.setOnLocked('skip_locked');
-      const [run] = await query.getMany();
+        .where(`r.id = :runId AND r.status IN ('QUEUED', 'RUNNING')`, { runId })
+        .getMany();
       if (!run || !run.assistantMessageId) return undefined;
       const rows = await manager.query(
         `SELECT run_id, seq, type, step_id, step_index, payload FROM run_events WHERE run_id = $1 ORDER BY seq`,
