@@ -115,6 +115,16 @@ describe('the embedded PostgreSQL', () => {
     expect(await query(restarted.url, 'SELECT note FROM kept')).toEqual([{ note: 'before the kill' }]);
   });
 
+  it('starts PostgreSQL again on its port when it dies under the server, keeping what was committed', async () => {
+    const cluster = await start(dataDir());
+    await query(cluster.url, `CREATE TABLE survives (n int); INSERT INTO survives VALUES (1)`);
+    const first = cluster.pid;
+    process.kill(first, 'SIGKILL');
+    await expect.poll(() => cluster.restarts, { timeout: 20_000, interval: 100 }).toBe(1);
+    expect(cluster.pid).not.toBe(first);
+    expect(await query(cluster.url, 'SELECT n FROM survives')).toEqual([{ n: 1 }]);
+  });
+
   it('says in one line that a DATA_DIR holding PGlite data is not read', async () => {
     const dir = dataDir();
     fs.mkdirSync(path.join(dir, 'pgdata'), { recursive: true });

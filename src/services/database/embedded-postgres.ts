@@ -16,7 +16,10 @@
  * - a postmaster left running by a server that was killed is stopped and
  *   the cluster started cleanly; a DATA_DIR whose postmaster belongs to a
  *   live server is refused;
- * - a start that fails reports PostgreSQL's own words.
+ * - a start that fails reports PostgreSQL's own words;
+ * - a postmaster that dies under a running server (killed, out of memory)
+ *   is started again on the same port, with back-off, so the server's pool
+ *   reconnects and /health turns healthy again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -40,12 +43,21 @@ export interface EmbeddedPostgres {
   clusterDir: string;
   /** How the cluster runs, for the start-up line (e.g. "as user chat-run-postgres"). */
   runningAs?: string;
-  /** The postmaster's pid. */
-  pid: number;
+  /** The current postmaster's pid. */
+  readonly pid: number;
+  /** Times PostgreSQL was started again after it died under the server. */
+  readonly restarts: number;
   /** Fast shutdown; resolves once PostgreSQL has exited. */
   stop(): Promise<void>;
-  /** Resolves when the postmaster exits for any reason. */
-  readonly exited: Promise<number | null>;
+}
+
+/** One run of the postmaster. */
+interface Launched {
+  url: string;
+  port: number;
+  pid: number;
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
 }
 
 /** Where things live inside DATA_DIR. */
@@ -67,16 +79,62 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) await initialise(dataDir, clusterDir, as, binaries.initdb);
   await stopOrphan(clusterDir);
   const password = fs.readFileSync(passwordFileOf(dataDir), 'utf8').trim();
+  const options = { dataDir, clusterDir, as, postgres: binaries.postgres, password };
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {
-      return await launch({ dataDir, clusterDir, as, postgres: binaries.postgres, port, password });
+      const first = await launch({ ...options, port });
+      return supervise(first, clusterDir, as.description, () => launch({ ...options, port }));
     } catch (error) {
       // Another process took the port between our probe and PostgreSQL's bind: try another.
       if (attempt < 3 && error instanceof PortTakenError) continue;
       throw error;
     }
   }
+}
+
+const RESTART_FIRST_DELAY_MS = 250;
+const RESTART_MAX_DELAY_MS = 5_000;
+
+/** Keeps the postmaster running until `stop`: one that dies is started again on its port. */
+function supervise(first: Launched, clusterDir: string, runningAs: string | undefined, relaunch: () => Promise<Launched>): EmbeddedPostgres {
+  let current = first;
+  let stopping = false;
+  let restarts = 0;
+  const watch = (launched: Launched) =>
+    void launched.exited.then(async () => {
+      // Its backends may still hold the shared memory for a moment: retry with back-off.
+      for (let delay = RESTART_FIRST_DELAY_MS; !stopping; delay = Math.min(delay * 2, RESTART_MAX_DELAY_MS)) {
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        if (stopping) return;
+        try {
+          current = await relaunch();
+        } catch {
+          continue;
+        }
+        restarts++;
+        if (stopping) await current.stop();
+        else watch(current);
+        return;
+      }
+    });
+  watch(first);
+  return {
+    url: first.url,
+    port: first.port,
+    clusterDir,
+    runningAs,
+    get pid() {
+      return current.pid;
+    },
+    get restarts() {
+      return restarts;
+    },
+    stop: async () => {
+      stopping = true;
+      await current.stop();
+    },
+  };
 }
 
 function refusePgliteData(dataDir: string): void {
@@ -151,7 +209,7 @@ interface LaunchOptions {
 
 class PortTakenError extends Error {}
 
-async function launch({ dataDir, clusterDir, as, postgres, port, password }: LaunchOptions): Promise<EmbeddedPostgres> {
+async function launch({ dataDir, clusterDir, as, postgres, port, password }: LaunchOptions): Promise<Launched> {
   const args = [
     '-D',
     as.clusterPath,
@@ -191,15 +249,7 @@ async function launch({ dataDir, clusterDir, as, postgres, port, password }: Lau
     if (/could not bind|address already in use/i.test(words)) throw new PortTakenError(words);
     throw new EmbeddedDatabaseError(`the embedded PostgreSQL in ${clusterDir} did not start: ${words}`);
   }
-  return {
-    url,
-    port,
-    clusterDir,
-    runningAs: as.description,
-    pid: child.pid!,
-    exited,
-    stop: () => stopChild(child, exited),
-  };
+  return { url, port, pid: child.pid!, exited, stop: () => stopChild(child, exited) };
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
