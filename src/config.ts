@@ -277,13 +277,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** For the entry point: a bad configuration prints its reasons and exits 1. */
+/** For the entry point: a bad configuration prints its reasons, one line each, and exits 1. */
 export function loadConfigOrExit(): Config {
   try {
     return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Invalid configuration:\n${error.message}\n`);
+      // One line per bad variable, each naming it, as for every other failed start.
+      process.stderr.write(error.message.split('\n').map((line) => `Cannot start: ${line}\n`).join(''));
       process.exit(1);
     }
     throw error;
