@@ -173,11 +173,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       'server ready',
     );
-    if (config.localMode) {
-      log.warn(
-        'single-user local mode: no AUTH_SECRET, every request is the local admin; listening on loopback only',
-      );
-    }
     return { url, port };
   }
 
