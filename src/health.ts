@@ -6,7 +6,6 @@
  * once, until the next check succeeds.
  */
 import type { EventEmitter } from 'node:events';
-import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 
 export interface DatabaseHealthOptions {
@@ -14,6 +13,16 @@ export interface DatabaseHealthOptions {
   cacheMs?: number;
   /** A check that takes longer counts as down (a hung connection, a dropped packet). */
   timeoutMs?: number;
+}
+
+interface PooledClient {
+  query(sql: string): Promise<unknown>;
+}
+
+/** What the health check uses of a pg Pool. */
+interface PoolLike {
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  connect(callback: (error: Error | null | undefined, client?: PooledClient, done?: (error?: Error) => void) => void): void;
 }
 
 /** Resolves true while the database answers; never rejects. */
@@ -28,8 +37,9 @@ export function databaseHealth(dataSource: DataSource, options: DatabaseHealthOp
   // slot of the pool while the database does not answer); the database counts as down meanwhile.
   let stuck = false;
 
-  // TypeORM's postgres driver keeps its pg Pool as `master`; it emits 'error' when an idle connection dies.
-  const pool = (dataSource.driver as { master?: Partial<Pick<Pool, 'on' | 'connect'>> }).master;
+  // TypeORM's postgres driver keeps its pool as `master` (a pg Pool, or the embedded database's
+  // stand-in with the same callback API); a pg Pool emits 'error' when an idle connection dies.
+  const pool = (dataSource.driver as { master?: Partial<PoolLike> }).master;
   pool?.on?.('error', () => {
     last = { at: Date.now(), up: false };
   });
@@ -37,10 +47,14 @@ export function databaseHealth(dataSource: DataSource, options: DatabaseHealthOp
   /** SELECT 1 on a pooled connection; one that does not answer in time is destroyed, not returned to the pool. */
   async function selectOne(): Promise<boolean> {
     if (typeof pool?.connect !== 'function') return dataSource.query('SELECT 1').then(() => true);
-    const client = await pool.connect();
+    // The callback form: the embedded database's pool has no promise form.
+    const { client, done } = await new Promise<{ client: PooledClient; done: (error?: Error) => void }>((resolve, reject) =>
+      pool.connect!((error, client, done) => (error || !client ? reject(error) : resolve({ client, done: done! }))),
+    );
     let released = false;
+    // pg destroys a connection released with an error instead of pooling it.
     const release = (error?: Error) => {
-      if (!released) client.release(error);
+      if (!released) done(error);
       released = true;
     };
     const timer = setTimeout(() => release(new Error('health check timed out')), timeoutMs);
