@@ -28,7 +28,7 @@ const optionalBool = z.preprocess(
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int('must be a whole number').min(min).max(max).default(fallback),
+    z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number' : undefined) }).int('must be a whole number').min(min).max(max).default(fallback),
   );
 
 const optionalString = z
