@@ -28,7 +28,7 @@ const optionalBool = z.preprocess(
 const int = (fallback: number, min: number, max: number) =>
   z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z.coerce.number().int('must be a whole number').min(min).max(max).default(fallback),
+    z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number' : undefined) }).int('must be a whole number').min(min).max(max).default(fallback),
   );
 
 const optionalString = z
@@ -41,6 +41,9 @@ const httpUrl = optionalString.pipe(
     .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
     .optional(),
 );
+
+/** The OpenAI SDK's default base URL: what LLM_API_KEY without LLM_BASE_URL means. */
+export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 const envSchema = z
   .object({
@@ -109,12 +112,19 @@ const envSchema = z
         message: 'is required with DATABASE_URL (32 bytes, base64: openssl rand -base64 32)',
       });
     }
-    const llm = [env.LLM_BASE_URL, env.LLM_MODEL];
-    if (llm.some(Boolean) && !llm.every(Boolean)) {
+    // The default provider: a key alone means OpenAI; a base URL alone is a keyless server (Ollama, vLLM).
+    if ((env.LLM_BASE_URL || env.LLM_API_KEY) && !env.LLM_MODEL) {
       ctx.addIssue({
         code: 'custom',
-        path: [env.LLM_BASE_URL ? 'LLM_MODEL' : 'LLM_BASE_URL'],
-        message: 'LLM_BASE_URL and LLM_MODEL go together: set both or neither',
+        path: ['LLM_MODEL'],
+        message: `is required with ${env.LLM_BASE_URL ? 'LLM_BASE_URL' : 'LLM_API_KEY'}: the model the default provider answers with`,
+      });
+    }
+    if (env.LLM_MODEL && !env.LLM_BASE_URL && !env.LLM_API_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LLM_BASE_URL'],
+        message: `is not set, nor LLM_API_KEY: LLM_MODEL needs a provider (LLM_API_KEY alone means OpenAI at ${OPENAI_BASE_URL})`,
       });
     }
     if (!env.AUTH_SECRET && env.HOST && !isLoopbackHost(env.HOST)) {
@@ -152,6 +162,7 @@ export interface Config {
   /** `'*'` for any origin, otherwise the allowed origins (possibly none). */
   corsOrigins: '*' | string[];
   llm: {
+    /** The default provider's base URL: LLM_BASE_URL, or OpenAI's when only LLM_API_KEY is set. */
     baseUrl?: string;
     apiKey?: string;
     model?: string;
@@ -233,7 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     encryptionKey: e.ENCRYPTION_KEY ? Buffer.from(e.ENCRYPTION_KEY, 'base64') : undefined,
     corsOrigins: origins?.includes('*') ? '*' : origins ?? (localMode ? '*' : []),
     llm: {
-      baseUrl: e.LLM_BASE_URL,
+      baseUrl: e.LLM_BASE_URL ?? (e.LLM_API_KEY ? OPENAI_BASE_URL : undefined),
       apiKey: e.LLM_API_KEY,
       model: e.LLM_MODEL,
       maxRetries: e.LLM_MAX_RETRIES,
@@ -266,13 +277,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
-/** For the entry point: a bad configuration prints its reasons and exits 1. */
+/** For the entry point: a bad configuration prints its reasons, one line each, and exits 1. */
 export function loadConfigOrExit(): Config {
   try {
     return loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Invalid configuration:\n${error.message}\n`);
+      // One line per bad variable, each naming it, as for every other failed start.
+      process.stderr.write(error.message.split('\n').map((line) => `Cannot start: ${line}\n`).join(''));
       process.exit(1);
     }
     throw error;

@@ -3,10 +3,11 @@
  * as yoga decides), from the package, not a CDN. The page is ~9 MB of HTML:
  * it is rendered and compressed once, on the first request (at start-up it
  * would cost every server ~1 s of CPU for a page most never serve), then
- * served with brotli or gzip and an ETag (no-cache: revalidated, 304).
+ * served with brotli or gzip and an ETag (no-cache: revalidated, 304). The
+ * module itself (the page's HTML inside) is loaded then too: importing it
+ * at start-up costs every start a few hundred ms.
  */
 import type http from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { staticAsset, type StaticAsset } from './static-asset.js';
 
 export function graphiqlPage(options: { endpoint: string; title: string }) {
@@ -17,11 +18,13 @@ export function graphiqlPage(options: { endpoint: string; title: string }) {
     const pathname = (req.url ?? '/').split('?')[0];
     if (pathname !== options.endpoint && pathname !== `${options.endpoint}/`) return false;
     // Subscriptions go over the WebSocket on the same URL.
-    page ??= staticAsset(Buffer.from(renderGraphiQL({ subscriptionsProtocol: 'WS', title: options.title })), {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-content-type-options': 'nosniff',
-    });
+    page ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) =>
+      staticAsset(Buffer.from(renderGraphiQL({ subscriptionsProtocol: 'WS', title: options.title })), {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      }),
+    );
     page.then(
       (asset) => asset.send(req, res),
       () => {

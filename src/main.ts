@@ -1,25 +1,31 @@
-/** Entry point: `npm start`. Reads the configuration, starts the server, stops it on SIGTERM/SIGINT. */
+/**
+ * Entry point: `npm start`. Reads the configuration, checks the port and
+ * the database, starts the server, says where it is, stops it on
+ * SIGTERM/SIGINT. A start that fails is one line on stderr (src/start-errors.ts).
+ */
 import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
-import { createApp } from './server.js';
-import { AppError } from './services/errors.js';
+import { readyBanner } from './ready-banner.js';
+import { createApp, type App } from './server.js';
+import { checkDatabaseUrl, checkPort, startFailureLine } from './start-errors.js';
 
 const config = loadConfigOrExit();
 const log = createLogger(config.logLevel);
 
+let app: App | undefined;
 try {
-  const app = await createApp(config, { logger: log });
+  // The cheap checks first: nothing is opened or migrated for a start that cannot succeed.
+  await checkPort(config.host, config.port);
+  if (config.databaseUrl) await checkDatabaseUrl(config.databaseUrl);
+  app = await createApp(config, { logger: log });
   const { url } = await app.start();
-  process.stdout.write(
-    config.graphiql
-      ? `\nchat-run-server is ready: GraphiQL at ${url}\n\n`
-      : `\nchat-run-server is ready: GraphQL at ${url} (GraphiQL is off)\n\n`,
-  );
+  process.stdout.write(`\n${readyBanner(config, url).join('\n')}\n\n`);
+  const started = app;
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 8_000);
     force.unref();
-    app.stop().then(
+    started.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
@@ -30,11 +36,12 @@ try {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {
-  if (error instanceof AppError) {
-    log.fatal(error.message);
-    process.stderr.write(`Cannot start: ${error.message}\n`);
-  } else {
-    log.fatal({ err: error }, 'cannot start');
+  // The whole error (stack, causes) only when asked for: the terminal gets one line.
+  log.debug({ err: error }, 'cannot start');
+  process.stderr.write(`Cannot start: ${startFailureLine(error, config)}\n`);
+  if (app) {
+    const stopped = app.stop().catch(() => {});
+    await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   }
   process.exit(1);
 }

@@ -21,6 +21,7 @@ import { queryLimitPlugins } from './schema/query-limits.js';
 import { variableErrorsPlugin } from './schema/variable-errors.js';
 import { requestParamsPlugin } from './schema/request-params.js';
 import { graphiqlPage } from './graphiql-page.js';
+import { databaseHealth } from './health.js';
 import { metricsAccess, metricsEndpoint } from './metrics-endpoint.js';
 import { useIntrospectionPolicy } from './plugins/use-introspection-policy.js';
 import { useSubscriptionExpiry } from './plugins/use-subscription-expiry.js';
@@ -70,6 +71,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw error;
   }
 
+  const databaseHealthy = databaseHealth(database.dataSource);
   const schema = buildSchema();
   let ready = false;
 
@@ -130,8 +132,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const serveMetrics = metricsEndpoint(services.metrics.registry, config);
   const server = http.createServer((req, res) => {
     if (req.url === '/health' || req.url?.startsWith('/health?')) {
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: ready ? 'ok' : 'starting' }));
+      const answer = (code: number, status: 'ok' | 'starting' | 'database unreachable') => {
+        res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ status }));
+      };
+      if (!ready) answer(503, 'starting');
+      else void databaseHealthy().then((up) => (up ? answer(200, 'ok') : answer(503, 'database unreachable')));
       return;
     }
     if (serveMetrics(req, res)) return;
@@ -173,11 +179,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       'server ready',
     );
-    if (config.localMode) {
-      log.warn(
-        'single-user local mode: no AUTH_SECRET, every request is the local admin; listening on loopback only',
-      );
-    }
     return { url, port };
   }
 

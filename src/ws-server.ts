@@ -51,6 +51,9 @@ export function createWsServer({ server, yoga, auth, config }: WsServerDeps): Ws
   const cap = new ConnectionCap(limits.connectionsPerUser);
   // A frame larger than this closes the socket with 1009 (ws's default would allow 100 MiB).
   const wsServer = new WebSocketServer({ server, path: '/graphql', maxPayload: MAX_WS_FRAME_BYTES });
+  // ws re-emits the HTTP server's 'error' (EADDRINUSE from listen), which start() already
+  // rejects with; unheard here, it would crash the process with a stack instead of one line.
+  wsServer.on('error', () => {});
   const handle = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       connectionInitWaitTimeout: limits.wsInitTimeoutMs,

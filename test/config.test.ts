@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig, OPENAI_BASE_URL } from '../src/config.js';
 import { createApp } from '../src/server.js';
 import { createLogger } from '../src/logger.js';
 import { describeEachBackend, freshDatabase, ownEmbeddedDatabase, startServer, TEST_SECRET } from './helpers/server.js';
@@ -78,6 +78,8 @@ describe('loadConfig', () => {
     ['HOST', { HOST: '192.168.1.10' }],
     ['AUTH_SECRET', { AUTH_SECRET: 'too-short' }],
     ['LLM_MODEL', { LLM_BASE_URL: 'http://127.0.0.1:11434/v1' }],
+    ['LLM_MODEL', { LLM_API_KEY: 'sk-test' }],
+    ['LLM_MODEL', { LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_API_KEY: 'sk-test' }],
     ['LLM_BASE_URL', { LLM_MODEL: 'llama3' }],
     ['LLM_BASE_URL', { LLM_BASE_URL: 'ftp://models.example.com', LLM_MODEL: 'x' }],
     ['DEMO_MODEL', { DEMO_MODEL: 'maybe' }],
@@ -119,6 +121,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
   });
 
+  it('reads the default provider: a key alone is OpenAI, a base URL and a model need no key', () => {
+    expect(loadConfig({ LLM_API_KEY: 'sk-test', LLM_MODEL: 'gpt-4o-mini' }).llm).toMatchObject({
+      baseUrl: 'https://api.openai.com/v1',
+      apiKey: 'sk-test',
+      model: 'gpt-4o-mini',
+    });
+    expect(OPENAI_BASE_URL).toBe('https://api.openai.com/v1');
+    const keyless = loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:11434/v1', LLM_MODEL: 'llama3' }).llm;
+    expect(keyless).toMatchObject({ baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3' });
+    expect(keyless.apiKey).toBeUndefined();
+    expect(loadConfig({ LLM_BASE_URL: 'https://api.deepseek.com', LLM_API_KEY: 'k', LLM_MODEL: 'deepseek-chat' }).llm.baseUrl).toBe(
+      'https://api.deepseek.com',
+    );
+    expect(loadConfig({}).llm.baseUrl).toBeUndefined();
+    // A missing LLM_MODEL is one line naming it, and nothing else.
+    expect(configError({ LLM_API_KEY: 'sk-test' }).message).toMatch(/^LLM_MODEL: is required with LLM_API_KEY[^\n]*$/);
+  });
+
   it('switches GraphiQL and anonymous introspection off in production, unless set explicitly', () => {
     expect(loadConfig({})).toMatchObject({ production: false, graphiql: true, introspection: 'anonymous' });
     expect(loadConfig({ NODE_ENV: 'test' })).toMatchObject({ production: false, graphiql: true, introspection: 'anonymous' });
@@ -145,7 +165,8 @@ describe('npm start with a bad environment', () => {
     expect(code).toBe(1);
     const lines = stderr.split('\n').filter((line) => line.trim() !== '');
     expect(lines.filter((line) => line.includes('PORT')), stderr).toHaveLength(1);
-    expect(lines.find((line) => line.includes('PORT'))).toMatch(/^PORT: .*whole number|^PORT: /);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toBe('Cannot start: PORT: must be a whole number');
     // No stack trace, no dump of the environment.
     expect(stderr).not.toMatch(/\n\s+at /);
     expect(stderr.length).toBeLessThan(500);

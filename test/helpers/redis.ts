@@ -1,6 +1,6 @@
 /** Where the real Redis for tests is: TEST_REDIS_URL or 127.0.0.1:6379. Tests that need it skip, saying so, without it. */
-import net from 'node:net';
 import { Redis } from 'ioredis';
+import { startTcpProxy, throughProxy } from './tcp-proxy.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -30,40 +30,6 @@ export interface RedisProxy {
 /** A TCP proxy in front of the test Redis, for cutting connections and holding outages. */
 export async function startRedisProxy(target = REDIS_URL): Promise<RedisProxy> {
   const upstream = new URL(target);
-  const sockets = new Set<net.Socket>();
-  let held = false;
-  const server = net.createServer((client) => {
-    const remote = net.connect(Number(upstream.port || 6379), upstream.hostname);
-    for (const [from, to] of [
-      [client, remote],
-      [remote, client],
-    ] as const) {
-      sockets.add(from);
-      from.on('data', (bytes) => {
-        if (!held) to.write(bytes);
-      });
-      from.on('error', () => {});
-      from.on('close', () => {
-        sockets.delete(from);
-        to.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxied = new URL(target);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: proxied.toString(),
-    cut: () => {
-      for (const socket of sockets) socket.destroy();
-    },
-    hold: (on) => {
-      held = on;
-    },
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const proxy = await startTcpProxy({ host: upstream.hostname, port: Number(upstream.port || 6379) });
+  return { url: throughProxy(target, proxy), cut: proxy.cut, hold: proxy.hold, close: proxy.close };
 }

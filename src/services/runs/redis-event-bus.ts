@@ -85,6 +85,7 @@ export class RedisEventBus implements EventBus {
   private readerLoop?: Promise<void>;
   private wakeReader?: () => void;
   private closed = false;
+  private connected = false;
 
   constructor(
     options: RedisEventBusOptions,
@@ -95,7 +96,10 @@ export class RedisEventBus implements EventBus {
     this.reader = new Redis(options.url, connection);
     this.subscriber = new Redis(options.url, connection);
     for (const client of [this.writer, this.reader, this.subscriber]) {
-      client.on('error', (error: Error) => this.log.warn({ err: error }, 'redis connection error'));
+      // Not before start() has connected: a failed first connection is start()'s one line, not a JSON stack per client.
+      client.on('error', (error: Error) => {
+        if (this.connected) this.log.warn({ err: error }, 'redis connection error');
+      });
     }
     this.url = options.url;
     this.prefix = options.prefix ?? 'chat-run:';
@@ -140,6 +144,7 @@ export class RedisEventBus implements EventBus {
     for (const client of clients) client.on('error', noteCause);
     try {
       await Promise.all(clients.map((client) => client.connect()));
+      this.connected = true;
     } catch (error) {
       for (const client of clients) client.disconnect();
       const reason = cause?.code ?? (cause ?? (error as Error)).message.split('\n')[0]!.slice(0, 200);
