@@ -19,7 +19,7 @@ try {
   if (config.databaseUrl) await checkDatabaseUrl(config.databaseUrl);
   app = await createApp(config, { logger: log });
   const { url } = await app.start();
-  process.stdout.write(`\n${readyBanner(config, url).join('\n')}\n\n`);
+  process.stdout.write(`\n${readyBanner(config, url, app.database.embedded).join('\n')}\n\n`);
   const started = app;
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');

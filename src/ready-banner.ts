@@ -9,16 +9,25 @@ import { DEMO_MODEL_NAME } from './services/llm/demo-model.js';
 import { withoutCredentials } from './services/providers/provider-service.js';
 import { databaseTarget } from './start-errors.js';
 
+/** The embedded PostgreSQL, when the server runs one. */
+export interface EmbeddedInfo {
+  clusterDir: string;
+  /** "as user chat-run-postgres" and the like, when the server is root. */
+  runningAs?: string;
+}
+
 /** The banner's lines for a server listening at `graphqlUrl` (http://host:port/graphql). */
-export function readyBanner(config: Config, graphqlUrl: string): string[] {
+export function readyBanner(config: Config, graphqlUrl: string, embedded?: EmbeddedInfo): string[] {
   const origin = new URL(graphqlUrl).origin;
   const lines = [
     'chat-run-server is ready',
     `  Chat page:  ${origin}/`,
     config.graphiql ? `  GraphiQL at ${graphqlUrl}` : `  GraphQL at ${graphqlUrl} (GraphiQL is off)`,
-    `  Database:   ${config.databaseUrl ? `PostgreSQL at ${databaseTarget(config.databaseUrl)} (DATABASE_URL)` : `embedded, in ${config.dataDir} (DATA_DIR)`}`,
+    `  Database:   ${config.databaseUrl ? `PostgreSQL at ${databaseTarget(config.databaseUrl)} (DATABASE_URL)` : `embedded PostgreSQL, in ${embedded?.clusterDir ?? config.dataDir} (DATA_DIR)`}`,
     `  Provider:   ${providerInUse(config)}`,
   ];
+  // PostgreSQL refuses root: say who runs it instead.
+  if (embedded?.runningAs) lines.push(`The embedded PostgreSQL runs ${embedded.runningAs}, since this server runs as root.`);
   if (config.localMode) {
     lines.push('Single-user local mode: no AUTH_SECRET, so every request is the local admin; listening on loopback only.');
   }

@@ -22,7 +22,8 @@ describe('the ready lines', () => {
       const lines = linesOf(server.output());
       expect(lines).toContain(`Chat page:  ${origin}/`);
       expect(lines).toContain(`GraphiQL at ${origin}/graphql`);
-      expect(lines).toContain(`Database:   embedded, in ${dataDir} (DATA_DIR)`);
+      expect(lines).toContain(`Database:   embedded PostgreSQL, in ${path.join(dataDir, 'postgres')} (DATA_DIR)`);
+      if (process.getuid?.() === 0) expect(lines.some((line) => /^The embedded PostgreSQL runs as user \S+/.test(line))).toBe(true);
       expect(lines.find((line) => line.startsWith('Provider:'))).toMatch(/^Provider: +the built-in demo model/);
       const notice = lines.filter((line) => /local mode/i.test(line));
       expect(notice).toHaveLength(1);
