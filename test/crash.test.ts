@@ -16,7 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm, type Turn } from './fixtures/fake-llm.js';
-import { chat, FAKE_API_KEY, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chatProcessEnv, chat, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { spawnServer } from './helpers/process.js';
 import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { scaled, seededRng, type Rng } from './helpers/scale.js';
@@ -76,17 +76,12 @@ describeEachBackend('crash at random moments', (backend) => {
       const fake = await startFakeLlm({ respond: script(point, rng) });
       const slot: (typeof open)[number] = { fake };
       open.push(slot);
-      const child = await spawnServer({
-        AUTH_SECRET: TEST_SECRET,
-        HOST: '127.0.0.1',
-        ...database.env,
-        LLM_BASE_URL: fake.url,
-        LLM_MODEL: 'fake-model',
-        LLM_API_KEY: FAKE_API_KEY,
-        DEMO_MODEL: 'false',
-        RUN_LEASE_MS: '1000',
-        FLUSH_INTERVAL_MS: point === 'mid-flush' ? '2' : String(rng.int(5, 40)),
-      });
+      const child = await spawnServer(
+        chatProcessEnv(fake, database, {
+          RUN_LEASE_MS: '1000',
+          FLUSH_INTERVAL_MS: point === 'mid-flush' ? '2' : String(rng.int(5, 40)),
+        }),
+      );
       slot.child = child.child;
 
       const sent = await fetch(child.url, {

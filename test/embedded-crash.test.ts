@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { FAKE_API_KEY, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chatProcessEnv, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { spawnServer } from './helpers/process.js';
 import { rowIdOf, sql } from './helpers/rows.js';
 import { ownEmbeddedDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
@@ -35,17 +35,7 @@ describe('the embedded default killed mid-run', () => {
     it(`SIGKILL of ${victim}: a restart on the same DATA_DIR keeps every event seen and ends the run INTERRUPTED`, async () => {
       const database: FreshDatabase = ownEmbeddedDatabase();
       cleanup.push(() => database.drop());
-      const started = await spawnServer({
-        HOST: '127.0.0.1',
-        AUTH_SECRET: TEST_SECRET,
-        ...database.env,
-        LLM_BASE_URL: fake.url,
-        LLM_MODEL: 'fake-model',
-        LLM_API_KEY: FAKE_API_KEY,
-        DEMO_MODEL: 'false',
-        RUN_LEASE_MS: '1000',
-        LOG_LEVEL: 'warn',
-      });
+      const started = await spawnServer(chatProcessEnv(fake, database, { RUN_LEASE_MS: '1000', LOG_LEVEL: 'warn' }));
       cleanup.push(() => started.child.kill('SIGKILL'));
       const token = await mintToken(TEST_SECRET, { sub: 'embedded-crash', name: 'Crash' });
       fake.enqueue(text(Array.from({ length: 400 }, (_, i) => `word${i}`).join(' '), { delayMs: 30 }));

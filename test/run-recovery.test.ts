@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, eventually, FAKE_API_KEY, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chatProcessEnv, chat, eventually, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { spawnServer } from './helpers/process.js';
 import { describeEachBackend, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
@@ -37,17 +37,7 @@ describeEachBackend('restart recovery', (backend) => {
   });
 
   it('SIGKILL mid-run: the resuming subscriber gets INTERRUPTED at the next seq, nothing seen is lost', async () => {
-    const started = await spawnServer({
-      HOST: '127.0.0.1',
-      AUTH_SECRET: TEST_SECRET,
-      ...database.env,
-      LLM_BASE_URL: fake.url,
-      LLM_MODEL: 'fake-model',
-      LLM_API_KEY: FAKE_API_KEY,
-      DEMO_MODEL: 'false',
-      RUN_LEASE_MS: '1000',
-      LOG_LEVEL: 'warn',
-    });
+    const started = await spawnServer(chatProcessEnv(fake, database, { RUN_LEASE_MS: '1000', LOG_LEVEL: 'warn' }));
     child = started.child;
     const token = await mintToken(TEST_SECRET, { sub: 'crash-victim', name: 'Victim' });
     const words = Array.from({ length: 400 }, (_, i) => `word${i}`).join(' ');

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startFakeLlm, type FakeLlm } from '../fixtures/fake-llm.js';
-import { startServer, type Backend, type StartOptions, type TestServer } from './server.js';
+import { startServer, TEST_SECRET, type Backend, type FreshDatabase, type StartOptions, type TestServer } from './server.js';
 
 export const FAKE_API_KEY = 'sk-test-fake-key-0123456789abcdef';
 
@@ -50,6 +50,20 @@ export function chatSuite(
     await suite.fake?.close();
     suite = {};
   });
+}
+
+/** The environment of a chat server process on `database` whose default provider is the fake. */
+export function chatProcessEnv(fake: FakeLlm, database: FreshDatabase, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOST: '127.0.0.1',
+    AUTH_SECRET: TEST_SECRET,
+    ...database.env,
+    LLM_BASE_URL: fake.url,
+    LLM_MODEL: 'fake-model',
+    LLM_API_KEY: FAKE_API_KEY,
+    DEMO_MODEL: 'false',
+    ...extra,
+  };
 }
 
 export async function startChatServer(fake: FakeLlm, options: StartOptions = {}): Promise<TestServer> {
