@@ -23,7 +23,8 @@ import { backends, freshDatabase, type FreshDatabase, type TestServer } from './
 const RUNS = scaled(6, 16);
 const SUBSCRIBERS_PER_RUN = scaled(4, 6);
 const RECONNECTS = scaled(200, 1_200);
-const WORDS = scaled(160, 500);
+// Long enough (about 6 s a run) that every subscriber makes its share of drops even on a loaded machine.
+const WORDS = scaled(400, 1_000);
 const DELAY_MS = 15;
 
 const SUBSCRIPTION = `subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { ${STEP_FIELDS} } }`;
