@@ -8,12 +8,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { chatProcessEnv, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chatProcessEnv, follow, followUntilKilled, readRun, startChatServer } from './helpers/chat.js';
 import { spawnServer } from './helpers/process.js';
 import { rowIdOf, sql } from './helpers/rows.js';
 import { ownEmbeddedDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
@@ -46,36 +44,21 @@ describe('the embedded default killed mid-run', () => {
       }).then((r) => r.json() as Promise<any>);
       const runId: string = sent.data.sendMessage.run.id;
 
-      const seen: Step[] = [];
-      const client = createClient({
-        url: started.url.replace('http', 'ws'),
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${token}` },
-      });
-      let killed = false;
-      try {
-        for await (const result of client.iterate({
-          query: `subscription($runId: ID!) { chatSteps(runId: $runId) { ${STEP_FIELDS} } }`,
-          variables: { runId },
-        })) {
-          const step = (result.data as any)?.chatSteps as Step | undefined;
-          if (step) seen.push(step);
-          if (!killed && seen.filter((s) => s.__typename === 'TextStep').length >= 5) {
-            killed = true;
-            if (victim === 'its PostgreSQL') {
-              process.kill(postmasterOf(database.env.DATA_DIR!), 'SIGKILL');
-              // The server goes on without its database for a moment, then dies too.
-              await new Promise((resolve) => setTimeout(resolve, 300));
-            }
-            started.child.kill('SIGKILL');
+      const { seen, killed } = await followUntilKilled(
+        started.url,
+        token,
+        runId,
+        (seen) => seen.filter((s) => s.__typename === 'TextStep').length >= 5,
+        async () => {
+          if (victim === 'its PostgreSQL') {
+            process.kill(postmasterOf(database.env.DATA_DIR!), 'SIGKILL');
+            // The server goes on without its database for a moment, then dies too.
+            await new Promise((resolve) => setTimeout(resolve, 300));
           }
-        }
-      } catch {
-        // The socket dies with the server.
-      }
+          started.child.kill('SIGKILL');
+        },
+      );
       await started.exited;
-      await client.dispose();
       expect(killed).toBe(true);
       const lastSeen = seen.at(-1)!.seq;
 

@@ -9,13 +9,11 @@
  * flushed text. A graceful stop ends active runs INTERRUPTED at once.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chatProcessEnv, chat, eventually, follow, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chatProcessEnv, chat, eventually, follow, followUntilKilled, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { spawnServer } from './helpers/process.js';
 import { describeEachBackend, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
@@ -56,34 +54,10 @@ describeEachBackend('restart recovery', (backend) => {
     const conversationId: string = sent.data.sendMessage.conversation.id;
 
     // Follow over graphql-ws until a few text events arrived, then kill the server.
-    const seen: Step[] = [];
-    const client = createClient({
-      url: started.url.replace('http', 'ws'),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      connectionParams: { authorization: `Bearer ${token}` },
+    const { seen, killed } = await followUntilKilled(started.url, token, runId, (seen) => seen.filter((s) => s.__typename === 'TextStep').length >= 5, () => {
+      child!.kill('SIGKILL');
     });
-    let killed = false;
-    const following = (async () => {
-      try {
-        for await (const result of client.iterate({
-          query: `subscription($runId: ID!) { chatSteps(runId: $runId) { ${STEP_FIELDS} } }`,
-          variables: { runId },
-        })) {
-          const step = (result.data as any)?.chatSteps as Step | undefined;
-          if (step) seen.push(step);
-          if (!killed && seen.filter((s) => s.__typename === 'TextStep').length >= 5) {
-            killed = true;
-            child!.kill('SIGKILL');
-          }
-        }
-      } catch {
-        // The socket dies with the server.
-      }
-    })();
-    await following;
     await started.exited;
-    await client.dispose();
     expect(killed).toBe(true);
     const lastSeen = seen.at(-1)!.seq;
     expect(seen.map((s) => s.seq)).toEqual(seen.map((_, i) => i + 1));

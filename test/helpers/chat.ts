@@ -2,7 +2,9 @@
  * Helpers for tests that chat: a server whose default provider is the fake
  * LLM, sending messages over HTTP and following steps over graphql-ws.
  */
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll } from 'vitest';
+import WebSocket from 'ws';
 import { startFakeLlm, type FakeLlm } from '../fixtures/fake-llm.js';
 import { startServer, TEST_SECRET, type Backend, type FreshDatabase, type StartOptions, type TestServer } from './server.js';
 
@@ -133,6 +135,46 @@ export async function follow(
     await client.dispose();
   }
   return { steps, errors };
+}
+
+/**
+ * Follows a run on a server process over graphql-ws; once `killAt` holds for
+ * what arrived, calls `kill` (once) and reads on until the socket dies with
+ * the server. Returns every step seen and whether `kill` was called.
+ */
+export async function followUntilKilled(
+  httpUrl: string,
+  token: string,
+  runId: string,
+  killAt: (seen: Step[]) => boolean,
+  kill: () => Promise<void> | void,
+): Promise<{ seen: Step[]; killed: boolean }> {
+  const seen: Step[] = [];
+  let killed = false;
+  const client = createClient({
+    url: httpUrl.replace('http', 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${token}` },
+  });
+  try {
+    for await (const result of client.iterate({
+      query: `subscription($runId: ID!) { chatSteps(runId: $runId) { ${STEP_FIELDS} } }`,
+      variables: { runId },
+    })) {
+      const step = (result.data as { chatSteps?: Step } | null | undefined)?.chatSteps;
+      if (step) seen.push(step);
+      if (!killed && killAt(seen)) {
+        killed = true;
+        await kill();
+      }
+    }
+  } catch {
+    // The socket dies with the server.
+  } finally {
+    await client.dispose();
+  }
+  return { seen, killed };
 }
 
 /** Sends a message and follows its run to the end. */
