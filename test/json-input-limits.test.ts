@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openAcked } from './helpers/raw-ws.js';
-import { sql } from './helpers/rows.js';
+import { sql, sqlRow } from './helpers/rows.js';
 import { describeEachBackend, startServer, type GraphQLResponse, type TestServer } from './helpers/server.js';
 
 const CREATE_PROVIDER = 'mutation ($input: CreateProviderInput!) { createProvider(input: $input) { id } }';
@@ -172,7 +172,7 @@ describeEachBackend('JSON and text input limits', (backend) => {
     }
     expect(await conversationRows()).toEqual(conversationsBefore);
     expect(await providerRows()).toEqual(providersBefore);
-    const [{ n }] = await sql(server, `SELECT count(*)::int AS n FROM conversations WHERE title LIKE '%' || chr(65533) || '%' OR system_prompt LIKE '%' || chr(65533) || '%'`);
+    const { n } = await sqlRow(server, `SELECT count(*)::int AS n FROM conversations WHERE title LIKE '%' || chr(65533) || '%' OR system_prompt LIKE '%' || chr(65533) || '%'`);
     expect(n).toBe(0);
     // Surrogate pairs (emoji) are well-formed and stored as they are.
     const emoji = await server.gql(UPDATE_CONVERSATION, { id: conversationId, input: { title: 'ok 😀', systemPrompt: '𝄞' } }, token);

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
 import { chat, readRun, startChatServer } from './helpers/chat.js';
-import { sql } from './helpers/rows.js';
+import { sqlRow } from './helpers/rows.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
 describeEachBackend('NUL characters', (backend) => {
@@ -25,7 +25,7 @@ describeEachBackend('NUL characters', (backend) => {
   });
 
   it('in input: BAD_USER_INPUT, nothing stored', async () => {
-    const [{ before }] = await sql(server, 'SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM conversations) AS before');
+    const { before } = await sqlRow(server, 'SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM conversations) AS before');
     const cases: [string, Record<string, unknown>][] = [
       ['mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }', { input: { title: 'a\u0000b' } }],
       ['mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id } } }', { input: { text: 'hello\u0000' } }],
@@ -35,7 +35,7 @@ describeEachBackend('NUL characters', (backend) => {
       const response = await server.gql(query, variables, token);
       expect(response.errors?.[0]?.extensions?.code, query).toBe('BAD_USER_INPUT');
     }
-    const [{ after }] = await sql(server, 'SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM conversations) AS after');
+    const { after } = await sqlRow(server, 'SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM conversations) AS after');
     expect(after).toEqual(before);
   });
 

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, describeEachBackend, startServer, type TestServer } from './helpers/server.js';
-import { post, rowIdOf, sql } from './helpers/rows.js';
+import { post, rowIdOf, sql, sqlRow } from './helpers/rows.js';
 
 const FIELDS = 'id name baseUrl defaultModel maxTokens hasApiKey apiKeyHint shared managedByConfiguration thinkingParams createdAt';
 const CREATE = `mutation ($input: CreateProviderInput!) { createProvider(input: $input) { ${FIELDS} } }`;
@@ -195,19 +195,19 @@ describeEachBackend('providers', (backend) => {
         maxTokens: 100,
         thinkingParams: { reasoning_effort: 'low' },
       });
-      const [{ api_key_ciphertext: firstCipher }] = await sql(server, 'SELECT api_key_ciphertext FROM providers WHERE id = $1', [
+      const { api_key_ciphertext: firstCipher } = await sqlRow(server, 'SELECT api_key_ciphertext FROM providers WHERE id = $1', [
         rowIdOf(created.id),
       ]);
 
       const renamed = (await server.gql(UPDATE, { id: created.id, input: { name: 'Rotated' } }, user)).data!.updateProvider;
       expect(renamed).toEqual({ ...created, name: 'Rotated' });
-      const [{ api_key_ciphertext: kept }] = await sql(server, 'SELECT api_key_ciphertext FROM providers WHERE id = $1', [rowIdOf(created.id)]);
+      const { api_key_ciphertext: kept } = await sqlRow(server, 'SELECT api_key_ciphertext FROM providers WHERE id = $1', [rowIdOf(created.id)]);
       expect(kept).toBe(firstCipher);
 
       const second = await post(server, UPDATE, { id: created.id, input: { apiKey: 'sk-second-key-bbbb-2222' } }, user);
       expect(second.text).not.toContain('sk-second-key');
       expect(second.body.data.updateProvider).toMatchObject({ hasApiKey: true, apiKeyHint: '2222', name: 'Rotated', maxTokens: 100 });
-      const [{ api_key_ciphertext: secondCipher }] = await sql(server, 'SELECT api_key_ciphertext FROM providers WHERE id = $1', [
+      const { api_key_ciphertext: secondCipher } = await sqlRow(server, 'SELECT api_key_ciphertext FROM providers WHERE id = $1', [
         rowIdOf(created.id),
       ]);
       expect(secondCipher).not.toBe(firstCipher);

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
 import { expectGapless, follow, readRun, send, startChatServer } from './helpers/chat.js';
-import { rowIdOf, sql } from './helpers/rows.js';
+import { rowIdOf, sqlRow } from './helpers/rows.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
 const FLUSH_INTERVAL_MS = 20;
@@ -42,7 +42,7 @@ describeEachBackend('write statements per run', (backend) => {
     expect(expectGapless(steps)).toBe(true);
     expect(steps.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('')).toBe(answer);
     expect((await readRun(server, token, sent.runId)).assistantMessage.text).toBe(answer);
-    const [{ n: stored }] = await sql<{ n: number }>(server, 'SELECT count(*)::int AS n FROM run_events WHERE run_id = $1', [rowIdOf(sent.runId)]);
+    const { n: stored } = await sqlRow<{ n: number }>(server, 'SELECT count(*)::int AS n FROM run_events WHERE run_id = $1', [rowIdOf(sent.runId)]);
     return { tokens: n, inserts, events: stored, elapsedMs };
   }
 

@@ -22,6 +22,13 @@ export async function sql<T = Record<string, any>>(server: TestServer, query: st
   return server.app.database.dataSource.query(query, params);
 }
 
+/** The one row a query must return (throws if it returns none). */
+export async function sqlRow<T = Record<string, any>>(server: TestServer, query: string, params: unknown[] = []): Promise<T> {
+  const [row] = await sql<T>(server, query, params);
+  if (row === undefined) throw new Error('the query returned no row');
+  return row;
+}
+
 /** The users row id of a token subject. */
 export async function userRowId(server: TestServer, subject: string): Promise<string> {
   const [row] = await sql<{ id: string }>(server, 'SELECT id FROM users WHERE subject = $1', [subject]);
