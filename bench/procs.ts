@@ -128,19 +128,82 @@ export function clkTck(): number {
   return clockTicks;
 }
 
-/** User + system CPU time of a process so far, in milliseconds (/proc/<pid>/stat utime + stime). */
-export function cpuMs(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces; fields after its closing parenthesis start at field 3.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / clkTck();
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces), or undefined if the process is gone. */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command's closing parenthesis start at field 3 (state).
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `roots` and every live process descended from them. */
+export function processTree(roots: number[]): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (!fields) continue;
+    const parent = Number(fields[1]);
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const tree: number[] = [];
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    if (tree.includes(pid)) continue;
+    tree.push(pid);
+    pending.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * CPU of whole process trees so far, in milliseconds: each live process's
+ * utime + stime, plus cutime + cstime (what its reaped children used, such
+ * as PostgreSQL backends that exited), so a delta counts every process
+ * that ran in the trees between two readings.
+ */
+export function treeCpuMs(roots: number[]): number {
+  let ticks = 0;
+  for (const pid of processTree(roots)) {
+    const fields = statFields(pid);
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  }
+  return (ticks * 1000) / clkTck();
 }
 
 /** Resident set size of a process, in bytes (/proc/<pid>/status VmRSS). */
 export function rssBytes(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-  return match ? Number(match[1]) * 1024 : 0;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Proportional set size of a process, in bytes (/proc/<pid>/smaps_rollup Pss): shared pages split between their users. */
+function pssBytes(pid: number): number {
+  try {
+    const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const match = /^Pss:\s+(\d+)\s+kB/m.exec(rollup);
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Memory of whole process trees: the sum of VmRSS (what `ps` shows; pages
+ * shared between processes, such as PostgreSQL's shared buffers and its
+ * binary, count once per process) and the sum of PSS (each shared page
+ * split between its users, so the tree's real footprint).
+ */
+export function treeMemory(roots: number[]): { rss: number; pss: number; processes: number } {
+  const tree = processTree(roots);
+  return { rss: tree.reduce((sum, pid) => sum + rssBytes(pid), 0), pss: tree.reduce((sum, pid) => sum + pssBytes(pid), 0), processes: tree.length };
 }
