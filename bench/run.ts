@@ -17,8 +17,9 @@
  *                    [--server-root DIR] [--label TEXT]
  *
  * The server runs as `npm start` runs it (`node dist/main.js`, built first
- * unless --no-build); --server-root runs another checkout's server through
- * tsx (how a build before dist/ existed ran), for before/after rows.
+ * unless --no-build); --server-root runs another checkout's server, from
+ * its dist/main.js or, for a build before dist/ existed, through tsx, for
+ * before/after rows.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -136,7 +137,7 @@ function serverEnv(providerUrl: string): Record<string, string> {
 
 async function startServer(providerUrl: string, profile = false): Promise<Server> {
   if (profile) fs.rmSync(profileDir, { recursive: true, force: true });
-  const entry = SERVER_ROOT === ROOT ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const entry = fs.existsSync(path.join(SERVER_ROOT, 'dist', 'main.js')) ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...entry] : entry;
   const { proc, match } = await spawnNode('server', args, serverEnv(providerUrl), /GraphiQL at (http:\/\/\S+)/, SERVER_ROOT);
   const url = match[1]!;
@@ -518,12 +519,17 @@ async function main(): Promise<Report> {
 
   // The database: what the flusher wrote, read once the server (and its embedded PostgreSQL) stopped.
   await stopChild(server.proc);
-  const db = await openDb({ databaseUrl: DATABASE_URL, dataDir });
-  try {
-    for (const w of report.workloads.filter((x) => x.side === 'server')) report.writes[w.mode] = await writeCounts(db, w.runIds);
-    if (replaySeed) await expandRun(db, runRowId(replaySeed), REPLAY_EVENTS);
-  } finally {
-    await db.close();
+  if (DATABASE_URL || SERVER_ROOT === ROOT) {
+    const db = await openDb({ databaseUrl: DATABASE_URL, dataDir });
+    try {
+      for (const w of report.workloads.filter((x) => x.side === 'server')) report.writes[w.mode] = await writeCounts(db, w.runIds);
+      if (replaySeed) await expandRun(db, runRowId(replaySeed), REPLAY_EVENTS);
+    } finally {
+      await db.close();
+    }
+  } else {
+    log("another checkout's embedded database is not read: no write counts, no replay");
+    replaySeed = undefined;
   }
 
   if (replaySeed) {
