@@ -137,7 +137,9 @@ function serverEnv(providerUrl: string): Record<string, string> {
 
 async function startServer(providerUrl: string, profile = false): Promise<Server> {
   if (profile) fs.rmSync(profileDir, { recursive: true, force: true });
-  const entry = fs.existsSync(path.join(SERVER_ROOT, 'dist', 'main.js')) ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  // A profile of the bundle would name one file for everything: it runs the modules themselves.
+  const bundled = !profile && fs.existsSync(path.join(SERVER_ROOT, 'dist', 'main.js'));
+  const entry = bundled ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...entry] : entry;
   const { proc, match } = await spawnNode('server', args, serverEnv(providerUrl), /GraphiQL at (http:\/\/\S+)/, SERVER_ROOT);
   const url = match[1]!;
