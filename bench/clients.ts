@@ -25,6 +25,8 @@ export interface RunResult {
   textEvents: number;
   firstTextAt?: number;
   startedAt: number;
+  /** When the sendMessage response arrived (server only). */
+  sentAt?: number;
   endedAt: number;
   bytes: number;
   runId?: string;
@@ -187,6 +189,7 @@ export async function serverRun(target: ServerTarget, token: string, connected: 
   const startedAt = now();
   try {
     const sent = await sendMessage(target, token, prompt);
+    const sentAt = now();
     const followed = await followSteps(connected.client, sent.runId);
     const bytes = sent.bytes + (connected.socket()?.bytesRead ?? 0) - bytesBefore;
     return {
@@ -197,6 +200,7 @@ export async function serverRun(target: ServerTarget, token: string, connected: 
       textEvents: followed.textEvents,
       firstTextAt: followed.firstTextAt,
       startedAt,
+      sentAt,
       endedAt: followed.endedAt,
       bytes,
       runId: sent.runId,

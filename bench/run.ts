@@ -212,6 +212,8 @@ interface Workload {
   ttftP95: number;
   clientTtftP50: number;
   clientTtftP95: number;
+  /** The server's sendMessage round trip, p50: the part of the time to first token before the client can subscribe. */
+  sendP50: number;
   eventsPerRun: number;
 }
 
@@ -256,6 +258,7 @@ function summarise(
     ttftP95: percentile(addedTtft, 95),
     clientTtftP50: median(clientTtft),
     clientTtftP95: percentile(clientTtft, 95),
+    sendP50: median(ok.filter((r) => r.sentAt !== undefined).map((r) => r.sentAt! - r.startedAt)),
     eventsPerRun: textEvents / Math.max(1, ok.length),
   };
 }
@@ -490,7 +493,7 @@ async function main(): Promise<Report> {
     for (const w of report.workloads.slice(-2)) {
       log(
         `  ${w.side.padEnd(8)} ${w.okRuns}/${w.runs} ok  ${w.tokensPerSecond.toFixed(0)} tok/s  ${w.cpuPer1kTokens.toFixed(1)} CPU ms/1k tok  ` +
-          `${w.bytesPerToken.toFixed(1)} B/tok  TTFT p50 ${w.clientTtftP50.toFixed(1)} p95 ${w.clientTtftP95.toFixed(1)} ms (provider->client p50 ${w.ttftP50.toFixed(1)})  ${w.eventsPerRun.toFixed(1)} text events/run`,
+          `${w.bytesPerToken.toFixed(1)} B/tok  TTFT p50 ${w.clientTtftP50.toFixed(1)} p95 ${w.clientTtftP95.toFixed(1)} ms (send p50 ${fmt(w.sendP50)}, provider->client p50 ${w.ttftP50.toFixed(1)})  ${w.eventsPerRun.toFixed(1)} text events/run`,
       );
       if (w.failures.length > 0) log(`    failures: ${[...new Set(w.failures)].slice(0, 3).join(' | ')}`);
     }
