@@ -6,7 +6,7 @@
  */
 import type { Config } from './config.js';
 import { DEMO_MODEL_NAME } from './services/llm/demo-model.js';
-import { withoutCredentials } from './services/providers/provider-service.js';
+import { withoutCredentials } from './services/providers/provider-keys.js';
 import { databaseTarget } from './start-errors.js';
 
 /** The embedded PostgreSQL, when the server runs one. */

@@ -7,12 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
+import type { ExecutionArgs, GraphQLError } from 'graphql';
+import { CloseCode, type Context, type OperationResult, type SubscribePayload } from 'graphql-ws';
+import { useServer, type Extra } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from './config.js';
+import { graphqlError } from './graphql-error.js';
 import type { GraphQLContext } from './resolvers/context.js';
 import { ConnectionCap, TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_REASON } from './plugins/connection-cap.js';
 import { UnauthenticatedError } from './services/errors.js';
@@ -57,70 +58,15 @@ export function createWsServer({ server, yoga, auth, config }: WsServerDeps): Ws
   const handle = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       connectionInitWaitTimeout: limits.wsInitTimeoutMs,
-      onConnect: async (ctx) => {
-        let viewer: Viewer | null;
-        try {
-          viewer = await auth.authenticate(ctx.connectionParams?.authorization);
-        } catch (error) {
-          if (error instanceof UnauthenticatedError) return false;
-          throw error;
-        }
-        // Returning false closes with 4403 Forbidden: the client may refresh its token and retry.
-        if (!viewer) return false;
-        const socket = ctx.extra.socket;
-        // The socket may have closed while we authenticated: its onClose has run, so take no slot.
-        if (socket.readyState !== WebSocket.OPEN) return false;
-        if (!cap.tryAcquire(viewer.id)) {
-          // Our close frame goes first; graphql-ws's 4403 for `false` then finds the socket closing.
-          socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_REASON);
-          return false;
-        }
-        ctx.extra.capped = viewer.id;
-        ctx.extra.viewer = viewer;
-        ctx.extra.connectionId = randomUUID();
-        if (viewer.expiresAt !== undefined) {
-          ctx.extra.expiryTimer = setTimeout(
-            () => socket.close(CloseCode.Forbidden, 'Token expired'),
-            Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)),
-          );
-        }
-        return true;
-      },
+      onConnect: (ctx) => admit(ctx, { auth, cap }),
       onClose: (ctx) => {
         clearTimeout(ctx.extra.expiryTimer);
         if (ctx.extra.capped !== undefined) cap.release(ctx.extra.capped);
         ctx.extra.capped = undefined;
       },
-      onSubscribe: async (ctx, _id, payload) => {
-        // graphql-ws has already registered this operation in ctx.subscriptions.
-        if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerConnection) {
-          return [
-            new GraphQLError(`At most ${limits.subscriptionsPerConnection} operations may be open on one connection.`, {
-              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-            }),
-          ];
-        }
-        const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        let document;
-        try {
-          document = enveloped.parse(payload.query);
-        } catch (error) {
-          return [error as GraphQLError];
-        }
-        const errors = enveloped.validate(enveloped.schema, document);
-        if (errors.length > 0) return errors;
-        const args: ExecutionArgs & { rootValue: { execute: typeof enveloped.execute; subscribe: typeof enveloped.subscribe } } = {
-          schema: enveloped.schema,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe },
-        };
-        return args;
-      },
-      execute: (args) => (args.rootValue as { execute: (a: ExecutionArgs) => never }).execute(args),
-      subscribe: (args) => (args.rootValue as { subscribe: (a: ExecutionArgs) => never }).subscribe(args),
+      onSubscribe: (ctx, _id, payload) => prepareOperation({ ctx, payload, yoga, limits }),
+      execute: (args) => (args.rootValue as OperationRoot).execute(args),
+      subscribe: (args) => (args.rootValue as OperationRoot).subscribe(args),
     },
     wsServer,
   );
@@ -132,5 +78,84 @@ export function createWsServer({ server, yoga, auth, config }: WsServerDeps): Ws
       for (const socket of wsServer.clients) socket.terminate();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));
     },
+  };
+}
+
+type SocketContext = Context<Record<string, unknown> | undefined, Extra & Partial<SocketExtra>>;
+
+/**
+ * `connection_init`: authenticates, takes a slot of the per-user cap and
+ * arms the token's expiry. False closes with 4403 Forbidden: the client may
+ * refresh its token and retry.
+ */
+async function admit(ctx: SocketContext, { auth, cap }: { auth: AuthService; cap: ConnectionCap }): Promise<boolean> {
+  let viewer: Viewer | null;
+  try {
+    viewer = await auth.authenticate(ctx.connectionParams?.authorization);
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) return false;
+    throw error;
+  }
+  if (!viewer) return false;
+  const socket = ctx.extra.socket;
+  // The socket may have closed while we authenticated: its onClose has run, so take no slot.
+  if (socket.readyState !== WebSocket.OPEN) return false;
+  if (!cap.tryAcquire(viewer.id)) {
+    // Our close frame goes first; graphql-ws's 4403 for `false` then finds the socket closing.
+    socket.close(TOO_MANY_CONNECTIONS_CLOSE_CODE, TOO_MANY_CONNECTIONS_REASON);
+    return false;
+  }
+  ctx.extra.capped = viewer.id;
+  ctx.extra.viewer = viewer;
+  ctx.extra.connectionId = randomUUID();
+  if (viewer.expiresAt !== undefined) {
+    ctx.extra.expiryTimer = setTimeout(
+      () => socket.close(CloseCode.Forbidden, 'Token expired'),
+      Math.max(0, Math.min(viewer.expiresAt - Date.now(), 2 ** 31 - 1)),
+    );
+  }
+  return true;
+}
+
+/** How an operation reaches yoga's envelop: its execute and subscribe travel as the root value. */
+interface OperationRoot {
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
+}
+
+interface OperationRequest {
+  ctx: SocketContext;
+  payload: SubscribePayload;
+  yoga: WsServerDeps['yoga'];
+  limits: Config['limits'];
+}
+
+/**
+ * A `subscribe` message: refused over the per-connection cap, otherwise
+ * parsed and validated through yoga's envelop (the same plugins as HTTP),
+ * so graphql-ws executes it with yoga's execute and subscribe.
+ */
+async function prepareOperation({ ctx, payload, yoga, limits }: OperationRequest): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  // graphql-ws has already registered this operation in ctx.subscriptions.
+  if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerConnection) {
+    return [graphqlError(`At most ${limits.subscriptionsPerConnection} operations may be open on one connection.`, 'TOO_MANY_SUBSCRIPTIONS')];
+  }
+  const enveloped = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+  let document;
+  try {
+    document = enveloped.parse(payload.query);
+  } catch (error) {
+    return [error as GraphQLError];
+  }
+  const errors = enveloped.validate(enveloped.schema, document);
+  if (errors.length > 0) return errors;
+  const rootValue: OperationRoot = { execute: enveloped.execute, subscribe: enveloped.subscribe };
+  return {
+    schema: enveloped.schema,
+    operationName: payload.operationName,
+    document,
+    variableValues: payload.variables,
+    contextValue: await enveloped.contextFactory(),
+    rootValue,
   };
 }

@@ -1,7 +1,8 @@
 /** Every configuration variable is documented: in .env.example with its default, and in the README's table. */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { CONFIG_VARIABLES } from '../src/env-schema.js';
 
 const read = (path: string) => fs.readFileSync(new URL(path, import.meta.url), 'utf8');
 

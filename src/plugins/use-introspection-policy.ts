@@ -6,9 +6,10 @@
  * introspection of the schema and always answers. Checked at execution,
  * where the context knows the viewer; WebSocket operations always have one.
  */
-import { BREAK, GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
+import { BREAK, Kind, visit, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { IntrospectionAccess } from '../config.js';
+import { graphqlError } from '../graphql-error.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
@@ -22,11 +23,11 @@ export function useIntrospectionPolicy(access: IntrospectionAccess): Plugin<Grap
       if (!introspects(args.document)) return;
       const error =
         access === 'off'
-          ? new GraphQLError('Introspection is turned off on this server.', { extensions: { code: 'FORBIDDEN' } })
-          : new GraphQLError(
+          ? graphqlError('Introspection is turned off on this server.', 'FORBIDDEN')
+          : graphqlError(
               // The reason a given token was refused (expired, malformed) says more than the generic hint.
               ctx.authError?.message ?? 'Introspection needs a token: send "Authorization: Bearer <token>".',
-              { extensions: { code: 'UNAUTHENTICATED' } },
+              'UNAUTHENTICATED',
             );
       setResultAndStopExecution({ errors: [error] });
     },

@@ -6,8 +6,9 @@
  * operations are left to the socket's own expiry (src/ws-server.ts).
  * Imports no service: it reads the viewer from the context.
  */
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { graphqlError } from '../graphql-error.js';
 import type { GraphQLContext } from '../resolvers/context.js';
 
 export const TOKEN_EXPIRED_MESSAGE = 'Token expired';
@@ -32,7 +33,7 @@ export function useSubscriptionExpiry(): Plugin<GraphQLContext> {
 }
 
 const expiredResult = (): ExecutionResult => ({
-  errors: [new GraphQLError(TOKEN_EXPIRED_MESSAGE, { extensions: { code: 'UNAUTHENTICATED' } })],
+  errors: [graphqlError(TOKEN_EXPIRED_MESSAGE, 'UNAUTHENTICATED')],
 });
 
 const EXPIRED = Symbol('expired');

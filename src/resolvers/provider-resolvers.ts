@@ -1,6 +1,6 @@
 /** Providers: check the viewer, decode ids, call the provider service. */
 import type { Provider } from '../entities/index.js';
-import type { CreateProviderInput, UpdateProviderInput } from '../services/providers/provider-service.js';
+import type { CreateProviderInput, UpdateProviderInput } from '../services/providers/provider-input.js';
 import { type GraphQLContext, requireViewer } from './context.js';
 import { requireRowId } from './ids.js';
 

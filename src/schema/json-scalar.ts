@@ -7,7 +7,7 @@
  */
 import { Kind, type ValueNode } from 'graphql';
 import { textProblem } from '../services/validation.js';
-import { SafeInputError } from './variable-errors.js';
+import { SafeInputError } from '../graphql-error.js';
 
 /** Containers inside containers: `{"a":{"b":1}}` is 2 deep. */
 export const MAX_JSON_DEPTH = 32;

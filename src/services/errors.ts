@@ -4,8 +4,10 @@
  * message is prose safe to show a user. Anything that is not an AppError is
  * unexpected and gets masked at the edge.
  */
+/** Every `extensions.code` the API answers with (BAD_REQUEST and INTERNAL_SERVER_ERROR only at the GraphQL edge). */
 export type ErrorCode =
   | 'UNAUTHENTICATED'
+  | 'BAD_REQUEST'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'BAD_USER_INPUT'
@@ -18,7 +20,8 @@ export type ErrorCode =
   | 'SUBSCRIBER_TOO_SLOW'
   | 'EMBEDDED_DATABASE'
   | 'ENCRYPTION_KEY_MISMATCH'
-  | 'REDIS_UNREACHABLE';
+  | 'REDIS_UNREACHABLE'
+  | 'INTERNAL_SERVER_ERROR';
 
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;

@@ -5,6 +5,13 @@ export class InitialSchema1764201600000 implements MigrationInterface {
   name = 'InitialSchema1764201600000';
 
   async up(db: QueryRunner): Promise<void> {
+    await this.usersAndProviders(db);
+    await this.conversations(db);
+    await this.messagesAndRuns(db);
+    await this.eventsAndSettings(db);
+  }
+
+  private async usersAndProviders(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE users (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -31,6 +38,9 @@ export class InitialSchema1764201600000 implements MigrationInterface {
         CHECK (shared OR owner_id IS NOT NULL)
       )`);
     await db.query(`CREATE INDEX providers_owner_idx ON providers (owner_id)`);
+  }
+
+  private async conversations(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE conversations (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -50,6 +60,10 @@ export class InitialSchema1764201600000 implements MigrationInterface {
       `CREATE INDEX conversations_user_updated_idx ON conversations (user_id, updated_at DESC, id DESC)`,
     );
     await db.query(`CREATE INDEX conversations_provider_idx ON conversations (provider_id)`);
+  }
+
+  /** Messages and runs point at each other: the messages' foreign key to runs follows both tables. */
+  private async messagesAndRuns(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE messages (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -103,6 +117,9 @@ export class InitialSchema1764201600000 implements MigrationInterface {
     await db.query(
       `CREATE INDEX runs_client_mutation_idx ON runs (user_id, client_mutation_id, started_at) WHERE client_mutation_id IS NOT NULL`,
     );
+  }
+
+  private async eventsAndSettings(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE run_events (
         run_id uuid NOT NULL REFERENCES runs(id) ON DELETE CASCADE,

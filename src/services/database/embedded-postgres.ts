@@ -21,19 +21,13 @@
  *   is started again on the same port, with back-off, so the server's pool
  *   reconnects and /health turns healthy again.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import pg from 'pg';
-import { AppError } from '../errors.js';
+import { stopOrphan } from './orphan-postmaster.js';
 import { findPostgresBinaries } from './postgres-binaries.js';
+import { EmbeddedDatabaseError, freePort, lastWords, launch, PortTakenError, runToEnd, type Launched } from './postgres-process.js';
 import { initdbPasswordCopy, runAs, type RunAs } from './run-as.js';
-
-export class EmbeddedDatabaseError extends AppError {
-  readonly code = 'EMBEDDED_DATABASE';
-}
 
 export interface EmbeddedPostgres {
   /** postgres://… on 127.0.0.1 with the cluster's password. */
@@ -51,23 +45,11 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-/** One run of the postmaster. */
-interface Launched {
-  url: string;
-  port: number;
-  pid: number;
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
-
 /** Where things live inside DATA_DIR. */
 export const clusterDirOf = (dataDir: string) => path.join(dataDir, 'postgres');
 const passwordFileOf = (dataDir: string) => path.join(dataDir, 'postgres.password');
 /** The folder the first version's PGlite kept its data in. */
 const PGLITE_DIR = 'pgdata';
-
-const READY_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 15_000;
 
 /** Starts (initialising on first use) the cluster under `dataDir`. Throws EmbeddedDatabaseError with one line. */
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
@@ -173,192 +155,4 @@ async function initialise(dataDir: string, clusterDir: string, as: RunAs, initdb
     fs.rmSync(clusterDir, { recursive: true, force: true });
     throw new EmbeddedDatabaseError(`the embedded PostgreSQL could not be initialised in ${clusterDir}: ${lastWords(result.output)}`);
   }
-}
-
-/**
- * A postmaster.pid that names a live postgres serving this folder: refused
- * when a live server still owns it (its parent), stopped when it was left
- * behind by one that died. A stale file is PostgreSQL's own business.
- */
-async function stopOrphan(clusterDir: string): Promise<void> {
-  const pid = postmasterPid(clusterDir);
-  if (pid === undefined || !servesFolder(pid, clusterDir)) return;
-  const parent = parentOf(pid);
-  if (parent !== undefined && parent > 1 && isServerProcess(parent)) {
-    throw new EmbeddedDatabaseError(
-      `DATA_DIR ${path.dirname(clusterDir)} is in use by another running server (pid ${parent}); stop it or use another DATA_DIR.`,
-    );
-  }
-  // Fast shutdown: its clients are gone with the server that died (woken first, should it be stopped).
-  process.kill(pid, 'SIGCONT');
-  process.kill(pid, 'SIGINT');
-  if (!(await waitUntilGone(pid, STOP_TIMEOUT_MS))) {
-    process.kill(pid, 'SIGKILL');
-    await waitUntilGone(pid, 5_000);
-  }
-}
-
-interface LaunchOptions {
-  dataDir: string;
-  clusterDir: string;
-  as: RunAs;
-  postgres: string;
-  port: number;
-  password: string;
-}
-
-class PortTakenError extends Error {}
-
-async function launch({ dataDir, clusterDir, as, postgres, port, password }: LaunchOptions): Promise<Launched> {
-  const args = [
-    '-D',
-    as.clusterPath,
-    '-p',
-    String(port),
-    '-c',
-    'listen_addresses=127.0.0.1',
-    '-c',
-    'unix_socket_directories=',
-    '-c',
-    'max_connections=100',
-    '-c',
-    'shared_buffers=32MB',
-    // Named in the command line, so tools that look for what holds a folder find it.
-    '-c',
-    `chat_run.data_dir=${dataDir}`,
-  ];
-  const [file, argv, options] = as.command(postgres, args);
-  const child = spawn(file, argv, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const collect = (chunk: Buffer) => {
-    output.push(...String(chunk).split('\n').filter(Boolean));
-    if (output.length > 50) output.splice(0, output.length - 50);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // The child is not in our process group (a terminal's Ctrl-C must not stop it under a shutdown that still writes).
-  child.unref();
-  (child.stdout as { unref?: () => void } | null)?.unref?.();
-  (child.stderr as { unref?: () => void } | null)?.unref?.();
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  const ready = await Promise.race([waitForConnection(url, READY_TIMEOUT_MS), exited.then(() => false)]);
-  if (!ready) {
-    await stopChild(child, exited);
-    const words = lastWords(output);
-    if (/could not bind|address already in use/i.test(words)) throw new PortTakenError(words);
-    throw new EmbeddedDatabaseError(`the embedded PostgreSQL in ${clusterDir} did not start: ${words}`);
-  }
-  return { url, port, pid: child.pid!, exited, stop: () => stopChild(child, exited) };
-}
-
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function waitForConnection(url: string, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return true;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    } finally {
-      await client.end().catch(() => {});
-    }
-  }
-  return false;
-}
-
-/** A port free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function runToEnd([file, args, options]: ReturnType<RunAs['command']>): Promise<{ code: number | null; output: string[] }> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    const collect = (chunk: Buffer) => output.push(...String(chunk).split('\n').filter(Boolean));
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    child.once('error', (error) => resolve({ code: -1, output: [...output, error.message] }));
-    child.once('close', (code) => resolve({ code, output }));
-  });
-}
-
-/** PostgreSQL's own explanation: its FATAL/ERROR/PANIC lines, or its last line. */
-function lastWords(output: string[]): string {
-  const serious = output.filter((line) => /\b(FATAL|PANIC|ERROR|error):/.test(line));
-  const chosen = (serious.length > 0 ? serious.slice(-2) : output.slice(-1)).map((line) =>
-    line.replace(/^\S+ \S+ \S+ \[\d+\] /, '').trim(),
-  );
-  return chosen.join(' ') || 'it exited without saying why';
-}
-
-function postmasterPid(clusterDir: string): number | undefined {
-  try {
-    const pid = Number(fs.readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The process runs in this folder (its working directory, whatever path it sees it by). */
-function servesFolder(pid: number, clusterDir: string): boolean {
-  try {
-    const cwd = fs.statSync(`/proc/${pid}/cwd`);
-    const folder = fs.statSync(clusterDir);
-    return cwd.ino === folder.ino && cwd.dev === folder.dev;
-  } catch {
-    return false;
-  }
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // pid (comm) state ppid …: comm may hold spaces or parentheses, so read after the last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return Number.isInteger(ppid) ? ppid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isServerProcess(pid: number): boolean {
-  try {
-    return /node/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-async function waitUntilGone(pid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return false;
 }

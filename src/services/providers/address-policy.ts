@@ -7,6 +7,7 @@
 import dns from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
+import { BadUserInputError } from '../errors.js';
 
 const blocked = new net.BlockList();
 for (const [prefix, bits] of [
@@ -126,4 +127,19 @@ export function publicOnlyLookup(hostname: string, options: { all?: boolean; fam
     },
     (error: NodeJS.ErrnoException) => callback(error),
   );
+}
+
+/**
+ * Refuses a base URL that resolves to a private address, unless such
+ * addresses are allowed (PROVIDER_ALLOW_PRIVATE). Checked when a non-admin
+ * saves a provider; requests are checked again as they connect.
+ */
+export async function assertPublicBaseUrl(url: string, allowPrivateAddresses: boolean): Promise<void> {
+  if (allowPrivateAddresses) return;
+  const address = await privateAddressOf(new URL(url));
+  if (address !== undefined) {
+    throw new BadUserInputError(
+      'baseUrl: resolves to a loopback, link-local or private address, which only admins may use (or the operator with PROVIDER_ALLOW_PRIVATE=true)',
+    );
+  }
 }

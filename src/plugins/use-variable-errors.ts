@@ -9,8 +9,9 @@
  * a client needs (variable, path, what is wrong) before the masking and
  * logging plugins see it.
  */
-import { GraphQLError, type ExecutionResult } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { graphqlError, SafeInputError } from '../graphql-error.js';
 
 const PREFIX = /^Variable "\$([_A-Za-z]\w*)" got invalid value /;
 /** Every error about a variable's value ("was not provided", "must not be null" too) is the client's. */
@@ -29,17 +30,6 @@ const VALUE_FREE = [
   /^Exactly one key must be specified for OneOf type "\w+"\.$/,
   /^Field "\w+" must be non-null\.$/,
 ];
-
-/**
- * A scalar's refusal whose message never quotes the value, so it is shown
- * as it is. (A class, not an extension: graphql-tools writes `code` into the
- * extensions that a coercion error shares with its inner error.)
- */
-export class SafeInputError extends GraphQLError {
-  constructor(message: string) {
-    super(message, { extensions: { code: 'BAD_USER_INPUT' } });
-  }
-}
 
 /**
  * The inner message of a coercion error without the value it quotes. The
@@ -89,18 +79,18 @@ function redactResult(result: ExecutionResult): ExecutionResult | undefined {
     const message = redactVariableError(error.message, error.originalError) ?? error.message;
     // No originalError: nothing that still holds the value travels on, and
     // the masking step passes an error without one through unchanged (and unlogged).
-    return new GraphQLError(message, {
+    return graphqlError(message, 'BAD_USER_INPUT', {
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,
-      extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+      extensions: error.extensions,
     });
   });
   return { ...result, errors };
 }
 
 /** Rewrites variable coercion errors of queries, mutations and subscriptions, over HTTP and WebSocket alike. */
-export function variableErrorsPlugin(): Plugin {
+export function useVariableErrors(): Plugin {
   return {
     onExecute() {
       return {

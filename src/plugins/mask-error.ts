@@ -6,29 +6,26 @@
  */
 import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
+import { graphqlError } from '../graphql-error.js';
 import type { Logger } from 'pino';
 import { AppError } from '../services/errors.js';
 
 export function maskError(error: unknown, message: string, log: Logger): Error {
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof AppError) {
-    return new GraphQLError(original.message, {
+    return graphqlError(original.message, original.code, {
       nodes: error instanceof GraphQLError ? error.nodes : undefined,
       path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: original.code, ...original.extensions },
+      extensions: original.extensions,
     });
   }
   if (original instanceof PothosValidationError) {
-    return new GraphQLError(original.message, {
-      path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
+    return graphqlError(original.message, 'BAD_USER_INPUT', { path: error instanceof GraphQLError ? error.path : undefined });
   }
   // PostgreSQL cannot store U+0000 in text or jsonb: a NUL in any input string is bad input.
   if (isNulRejection(original)) {
-    return new GraphQLError('Text must not contain NUL (U+0000) characters.', {
+    return graphqlError('Text must not contain NUL (U+0000) characters.', 'BAD_USER_INPUT', {
       path: error instanceof GraphQLError ? error.path : undefined,
-      extensions: { code: 'BAD_USER_INPUT' },
     });
   }
   // Errors graphql-js raised itself carry no original error and are safe to show.
@@ -37,17 +34,10 @@ export function maskError(error: unknown, message: string, log: Logger): Error {
   // field) arrives wrapped: graphql-js's GraphQLError around the scalar's or
   // input type's GraphQLError. That is bad input, not a crash.
   if (error instanceof GraphQLError && original instanceof GraphQLError) {
-    return new GraphQLError(error.message, {
-      nodes: error.nodes,
-      path: error.path,
-      extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
-    });
+    return graphqlError(error.message, 'BAD_USER_INPUT', { nodes: error.nodes, path: error.path, extensions: error.extensions });
   }
   log.error({ err: original }, 'unexpected error');
-  return new GraphQLError(message, {
-    path: error instanceof GraphQLError ? error.path : undefined,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  });
+  return graphqlError(message, 'INTERNAL_SERVER_ERROR', { path: error instanceof GraphQLError ? error.path : undefined });
 }
 
 /**

@@ -4,9 +4,10 @@
  * parameters without catching, so `?variables=notjson` surfaced as a masked
  * INTERNAL_SERVER_ERROR; it is a 400 BAD_REQUEST, as an invalid JSON body is.
  */
-import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import type { Plugin } from 'graphql-yoga';
+import { graphqlError } from '../graphql-error.js';
 
-export function requestParamsPlugin(): Plugin {
+export function useRequestParams(): Plugin {
   return {
     onRequestParse({ requestParser, setRequestParser }) {
       if (!requestParser) return;
@@ -17,8 +18,8 @@ export function requestParamsPlugin(): Plugin {
           if (!(error instanceof SyntaxError)) throw error;
           // V8's message quotes the text it choked on (an API key, message text): say only where.
           const position = /at position (\d+)/.exec(error.message)?.[1];
-          throw createGraphQLError(`Request parameters are not valid JSON${position ? ` (at position ${position})` : ''}.`, {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          throw graphqlError(`Request parameters are not valid JSON${position ? ` (at position ${position})` : ''}.`, 'BAD_REQUEST', {
+            extensions: { http: { status: 400 } },
           });
         }
       });

@@ -1,6 +1,7 @@
 import { buildSchema, execute, GraphQLError, GraphQLScalarType, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { redactVariableError, SafeInputError } from './variable-errors.js';
+import { SafeInputError } from '../graphql-error.js';
+import { redactVariableError } from './use-variable-errors.js';
 
 const SECRET = 'sk-unit-secret-abcdef';
 
