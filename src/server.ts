@@ -16,6 +16,7 @@ import { useOpenSubscriptions, type OpenSubscriptions } from './plugins/use-open
 import { metricsAccess } from './plugins/use-metrics.js';
 import { databaseHealth } from './services/database/database-health.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
+import type { EmbeddedPostgres } from './services/database/embedded-postgres.js';
 import { createServices, type Services } from './services/index.js';
 import { DEMO_BASE_URL, DEMO_MODEL_NAME } from './services/llm/demo-model.js';
 import { loadOrCreateKeyFile, openSecretBox } from './services/secrets/encryption-key.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Sees every SQL statement (tests count them). */
   onQuery?: (sql: string) => void;
+  /** The embedded PostgreSQL, already being started (without DATABASE_URL). */
+  embedded?: Promise<EmbeddedPostgres>;
 }
 
 export interface App {
@@ -43,7 +46,7 @@ const SUBSCRIBER_DRAIN_MS = 1_000;
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(config.logLevel);
-  const { database, services } = await openServices(config, log, options.onQuery);
+  const { database, services } = await openServices(config, log, options);
   let ready = false;
   const subscriptions = useOpenSubscriptions();
   const yoga = createYogaServer({
@@ -88,8 +91,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 }
 
 /** The database and the services over it; the database is closed again if the services cannot be built. */
-async function openServices(config: Config, log: Logger, onQuery: AppOptions['onQuery']) {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery });
+async function openServices(config: Config, log: Logger, { onQuery, embedded }: AppOptions) {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery, embedded });
   try {
     const key = config.encryptionKey ?? loadOrCreateKeyFile(config.dataDir);
     const secrets = await openSecretBox(database.dataSource, key);

@@ -13,6 +13,8 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Called with every SQL statement the server sends (metrics, tests). */
   onQuery?: (sql: string) => void;
+  /** The embedded cluster for `dataDir`, already being started (the entry point starts it while the server's code loads). */
+  embedded?: Promise<EmbeddedPostgres>;
 }
 
 export interface Database {
@@ -47,7 +49,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     logger: queryLogger(options.onQuery),
   };
 
-  const embedded = options.databaseUrl ? undefined : await startEmbeddedPostgres(options.dataDir);
+  const embedded = options.databaseUrl ? undefined : await (options.embedded ?? startEmbeddedPostgres(options.dataDir));
   try {
     const dataSource = new DataSource({
       ...common,

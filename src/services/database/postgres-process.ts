@@ -53,6 +53,12 @@ export async function launch({ dataDir, clusterDir, as, postgres, port, password
     'max_connections=100',
     '-c',
     'shared_buffers=32MB',
+    // Reads go through the backend itself instead of PostgreSQL 18's three I/O worker processes, and no
+    // logical replication launcher runs: fewer idle processes for a database of one server.
+    '-c',
+    'io_method=sync',
+    '-c',
+    'max_logical_replication_workers=0',
     // Named in the command line, so tools that look for what holds a folder find it.
     '-c',
     `chat_run.data_dir=${dataDir}`,
