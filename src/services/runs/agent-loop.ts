@@ -11,7 +11,7 @@ import type { RunErrorCode, StoredUsage, ToolCallFields, ToolResultFields } from
 import type { ChatRequest, ChatStreamEvent, CompletionUsage, ToolCallRequest } from '../llm/chat-stream.js';
 import { toRunFailure } from '../llm/llm-errors.js';
 import type { ToolResult } from '../tools/tool-executor.js';
-import type { RunEnding } from './run-recorder.js';
+import type { RunEnding } from './run-ending.js';
 
 /** Where the loop records what happens; synchronous, no I/O. */
 export interface RunSink {
