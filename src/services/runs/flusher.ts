@@ -23,8 +23,8 @@ import type { StoredEndings } from './stored-ending.js';
 
 export interface FlusherOptions {
   /** Where a tick's output is written, then published. */
-  output: RunOutput;
-  endings: StoredEndings;
+  output: Pick<RunOutput, 'commit' | 'publishStored'>;
+  endings: Pick<StoredEndings, 'end'>;
   intervalMs: number;
   log: Logger;
   metrics?: Metrics;
@@ -58,8 +58,8 @@ export class Flusher {
   private readonly unended = new Map<string, number>();
   /** Write statements issued (benchmarks and tests read it). */
   ticksWritten = 0;
-  private readonly output: RunOutput;
-  private readonly endings: StoredEndings;
+  private readonly output: FlusherOptions['output'];
+  private readonly endings: FlusherOptions['endings'];
   private readonly intervalMs: number;
   private readonly log: Logger;
   private readonly metrics?: Metrics;
