@@ -131,7 +131,7 @@ export class RedisEventBus implements EventBus {
       this.connected = true;
     } catch (error) {
       for (const client of clients) client.disconnect();
-      const reason = cause?.code ?? (cause ?? (error as Error)).message.split('\n')[0]!.slice(0, 200);
+      const reason = cause?.code ?? ((cause ?? (error as Error)).message.split('\n')[0] ?? '').slice(0, 200);
       throw new RedisUnreachableError(`REDIS_URL: cannot reach ${shownUrl(this.url)} (${reason})`);
     } finally {
       for (const client of clients) client.off('error', noteCause);

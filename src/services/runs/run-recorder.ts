@@ -47,7 +47,7 @@ export class RunRecorder implements RunSink {
   private inflightProgress?: RunProgress;
   private nextSeq: number;
   private lastPublishedSeq: number;
-  private readonly onWork?: (urgent: boolean) => void;
+  private readonly hooks: Pick<RunRecorderOptions, 'onWork'>;
   private readonly abandonment = new AbortController();
   /** Aborts (with EndedElsewhere) when the run's ending is stored without this recorder. */
   readonly endedElsewhere = this.abandonment.signal;
@@ -63,7 +63,7 @@ export class RunRecorder implements RunSink {
     this.steps = steps;
     this.nextSeq = lastSeq + 1;
     this.lastPublishedSeq = lastSeq;
-    this.onWork = onWork;
+    this.hooks = { onWork };
   }
 
   get state(): Lifecycle['state'] {
@@ -208,7 +208,7 @@ export class RunRecorder implements RunSink {
   private arrived(firstOutput: boolean): void {
     const wasIdle = this.oldestPendingAt === undefined;
     this.oldestPendingAt ??= Date.now();
-    if (wasIdle || firstOutput) this.onWork?.(firstOutput);
+    if (wasIdle || firstOutput) this.hooks.onWork?.(firstOutput);
   }
 
   /** A tool call or result: a whole step in one event. Returns its id. */
