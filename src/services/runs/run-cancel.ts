@@ -10,9 +10,9 @@ import { isTerminal } from './run-event.js';
 import type { RunLeases } from './run-leases.js';
 
 export interface CancelElsewhereDeps {
-  store: RunEventStore;
-  bus: EventBus;
-  leases: RunLeases;
+  store: Pick<RunEventStore, 'activeTail'>;
+  bus: Pick<EventBus, 'listen' | 'requestCancel'>;
+  leases: Pick<RunLeases, 'sweep'>;
 }
 
 /**
