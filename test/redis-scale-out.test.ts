@@ -58,6 +58,24 @@ describe.skipIf(!redisUp || !postgresUp)('scale-out with Redis', () => {
     expect(firstSeen).toBe(1);
   });
 
+  it('a follower on B claiming an `after` beyond the end hides no live event from the followers after it', async () => {
+    fake.enqueue(text(Array.from({ length: 80 }, (_, i) => `c${i}`).join(' '), { delayMs: 20 }));
+    const { runId } = await send(a, token, { text: 'claims' });
+    const listening = b.app.services.bus.listenerCount;
+    // The first listener of the run on B: its `after` is a claim, far beyond what exists.
+    const claimer = b.ws(token);
+    const claimed = (async () => {
+      const query = 'subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { __typename } }';
+      for await (const _ of claimer.iterate({ query, variables: { runId, after: 100_000 } }));
+    })().catch(() => {});
+    await expect.poll(() => b.app.services.bus.listenerCount, { timeout: 5_000 }).toBe(listening + 1);
+    const [onA, onB] = await Promise.all([follow(a, token, runId), follow(b, token, runId)]);
+    await claimer.dispose();
+    await claimed;
+    expect(onA.steps.at(-1)!.__typename).toBe('DoneStep');
+    expect(onB.steps).toEqual(onA.steps);
+  }, 20_000);
+
   it('stops a run executing on A when cancelRun is sent to B', async () => {
     fake.enqueue(text(Array.from({ length: 400 }, (_, i) => `t${i}`).join(' '), { delayMs: 20 }));
     const { runId } = await send(a, token, { text: 'long one' });

@@ -1,6 +1,6 @@
 /** Runs: check the viewer, decode ids, call the run service. */
 import type { Message, Run, StoredStep } from '../entities/index.js';
-import { messageText } from '../services/runs/run-recorder.js';
+import { messageText } from '../services/runs/run-ending.js';
 import type { StepView } from '../services/runs/step-view.js';
 import { storedStepView } from '../services/runs/step-view.js';
 import { SubscriberTooSlowError } from '../services/errors.js';

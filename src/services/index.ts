@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { Config } from '../config.js';
 import { ConversationService } from './conversations/conversation-service.js';
 import { MessageService } from './messages/message-service.js';
+import { ClientCache } from './llm/client-cache.js';
 import { createMetrics } from './metrics.js';
 import { ProviderService } from './providers/provider-service.js';
 import { InProcessEventBus, type EventBus } from './runs/event-bus.js';
@@ -14,6 +15,9 @@ import { Flusher } from './runs/flusher.js';
 import { RedisEventBus } from './runs/redis-event-bus.js';
 import { RunEventStore } from './runs/run-event-store.js';
 import { RunExecutor } from './runs/run-executor.js';
+import { RunLeases } from './runs/run-leases.js';
+import { RunOutput } from './runs/run-output.js';
+import { RunPlanner } from './runs/run-plan.js';
 import { RunService } from './runs/run-service.js';
 import { StoredEndings } from './runs/stored-ending.js';
 import type { SecretBox } from './secrets/secret-box.js';
@@ -46,39 +50,33 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
   const tools = new ToolRegistry(builtinTools);
   const store = new RunEventStore(dataSource);
   const metrics = createMetrics();
-  const endings = new StoredEndings(dataSource, store, bus);
-  const flusher = new Flusher({
-    store,
-    bus,
+  // Durable before visible: every run output (ticks, endings from storage) is written, then published, here.
+  const output = new RunOutput({ dataSource, store, bus });
+  const endings = new StoredEndings(output);
+  const flusher = new Flusher({ output, endings, intervalMs: config.flushIntervalMs, log, metrics });
+  const leases: RunLeases = new RunLeases({
+    dataSource,
     endings,
-    intervalMs: config.flushIntervalMs,
+    leaseMs: config.runLeaseMs,
     log,
-    metrics,
-    // The run's ending was stored without its recorder: stop it here.
-    onRunAbandoned: (runId) => executor.abandon(runId),
+    idle: () => executor.activeCount === 0,
   });
-  const executor = new RunExecutor(
-    {
-      dataSource,
-      bus,
-      flusher,
-      endings,
-      providers,
-      secrets,
-      registry: tools,
-      tools: new ToolExecutor(tools),
-      log,
-      metrics,
-    },
-    {
+  const executor = new RunExecutor({
+    bus,
+    flusher,
+    leases,
+    planner: new RunPlanner({ dataSource, providers, registry: tools }),
+    clients: new ClientCache({ secrets, maxRetries: config.llm.maxRetries, timeoutMs: config.llm.stallTimeoutMs }),
+    tools: new ToolExecutor(tools),
+    limits: {
       maxIterations: config.maxIterations,
       runsInFlight: config.limits.runsInFlight,
-      llmMaxRetries: config.llm.maxRetries,
       stallTimeoutMs: config.llm.stallTimeoutMs,
-      runLeaseMs: config.runLeaseMs,
       runMaxDurationMs: config.runMaxDurationMs,
     },
-  );
+    log,
+    metrics,
+  });
   metrics.observe({
     activeRuns: () => executor.activeCount,
     queuedRuns: () => executor.queuedCount,
@@ -91,11 +89,20 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
     conversations,
     messages: new MessageService(dataSource),
     tools,
-    runs: new RunService(dataSource, providers, tools, executor, store, bus, {
-      subscriberMaxLagEvents: config.subscriberMaxLagEvents,
-      messageChars: config.limits.messageChars,
-      activeRunsPerUser: config.limits.activeRunsPerUser,
-      sendsPerMinute: config.limits.sendsPerMinute,
+    runs: new RunService({
+      dataSource,
+      providers,
+      registry: tools,
+      executor,
+      leases,
+      store,
+      bus,
+      limits: {
+        subscriberMaxLagEvents: config.subscriberMaxLagEvents,
+        messageChars: config.limits.messageChars,
+        activeRunsPerUser: config.limits.activeRunsPerUser,
+        sendsPerMinute: config.limits.sendsPerMinute,
+      },
     }),
     executor,
     flusher,

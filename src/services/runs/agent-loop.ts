@@ -11,7 +11,9 @@ import type { RunErrorCode, StoredUsage, ToolCallFields, ToolResultFields } from
 import type { ChatRequest, ChatStreamEvent, CompletionUsage, ToolCallRequest } from '../llm/chat-stream.js';
 import { toRunFailure } from '../llm/llm-errors.js';
 import type { ToolResult } from '../tools/tool-executor.js';
-import type { RunEnding } from './run-recorder.js';
+import { MISSING_RESULT, toolRound } from './history.js';
+import type { RunEnding } from './run-ending.js';
+import { EMPTY_USAGE } from './step-view.js';
 
 /** Where the loop records what happens; synchronous, no I/O. */
 export interface RunSink {
@@ -63,7 +65,7 @@ const ending = (code: RunErrorCode, message: string, usage: StoredUsage, iterati
 /** Runs the loop to its end; never throws for provider or tool failures (they become the ending). */
 export async function runAgentLoop(input: AgentLoopInput): Promise<RunEnding> {
   const messages = [...input.messages];
-  let usage: StoredUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0, reasoningTokens: null };
+  let usage: StoredUsage = EMPTY_USAGE;
   const cancelled = (iterations: number) => ending('CANCELLED', 'The run was cancelled.', usage, iterations);
 
   for (let iteration = 1; iteration <= input.maxIterations; iteration++) {
@@ -100,22 +102,13 @@ export async function runAgentLoop(input: AgentLoopInput): Promise<RunEnding> {
     const results = await input.runTools(end.toolCalls, input.signal, (result) => {
       // After a cancel the run's stream has ended: late results are not recorded.
       if (input.signal.aborted) return;
-      input.sink.toolResult({ ...result, callStepId: callSteps.get(result.toolCallId)! });
+      const callStepId = callSteps.get(result.toolCallId);
+      if (callStepId) input.sink.toolResult({ ...result, callStepId });
     });
     if (input.signal.aborted) return cancelled(iteration);
 
-    messages.push({
-      role: 'assistant',
-      content: text.length > 0 ? text : null,
-      tool_calls: end.toolCalls.map((call) => ({
-        id: call.id,
-        type: 'function' as const,
-        function: { name: call.name, arguments: call.arguments },
-      })),
-    });
-    for (const result of results) {
-      messages.push({ role: 'tool', tool_call_id: result.toolCallId, content: result.content });
-    }
+    // executeAll answers in the calls' order.
+    messages.push(...toolRound(text, end.toolCalls, (_call, i) => results[i]?.content ?? MISSING_RESULT));
     if (iteration === input.maxIterations) {
       return ending(
         'MAX_ITERATIONS',

@@ -94,14 +94,16 @@ export class InProcessEventBus implements EventBus {
       async *[Symbol.asyncIterator]() {
         try {
           while (!closed || buffer.length > 0) {
-            if (buffer.length === 0) {
+            const [next] = buffer;
+            if (next === undefined) {
               await new Promise<void>((resolve) => {
                 wake = resolve;
               });
               wake = undefined;
               continue;
             }
-            yield buffer.shift()!;
+            buffer.shift();
+            yield next;
           }
           if (overflowed) throw new ListenerOverflowError();
         } finally {

@@ -17,29 +17,22 @@
 import type { Logger } from 'pino';
 import { isTransientDbError, sqlState } from '../database/db-errors.js';
 import type { Metrics } from '../metrics.js';
-import type { EventBus } from './event-bus.js';
-import type { RunStreamEvent } from './run-event.js';
-import type { RunEventStore } from './run-event-store.js';
-import type { RunFinal, RunProgress, RunRecorder } from './run-recorder.js';
+import type { OutputPart, RunOutput } from './run-output.js';
+import { RunRecorder, type RunRecorderOptions } from './run-recorder.js';
 import type { StoredEndings } from './stored-ending.js';
 
 export interface FlusherOptions {
-  store: RunEventStore;
-  bus: EventBus;
-  endings: StoredEndings;
+  /** Where a tick's output is written, then published. */
+  output: Pick<RunOutput, 'commit' | 'publishStored'>;
+  endings: Pick<StoredEndings, 'end'>;
   intervalMs: number;
   log: Logger;
   metrics?: Metrics;
-  /** A run's ending was stored without its recorder (refused output, or ended elsewhere): stop it. */
-  onRunAbandoned: (runId: string) => void;
 }
 
 /** One run's share of a tick. */
-interface TickEntry {
+interface TickEntry extends OutputPart {
   recorder: RunRecorder;
-  events: RunStreamEvent[];
-  final?: RunFinal;
-  progress?: RunProgress;
 }
 
 const REFUSED_ENDING = {
@@ -65,30 +58,21 @@ export class Flusher {
   private readonly unended = new Map<string, number>();
   /** Write statements issued (benchmarks and tests read it). */
   ticksWritten = 0;
-  private readonly store: RunEventStore;
-  private readonly bus: EventBus;
-  private readonly endings: StoredEndings;
+  private readonly output: FlusherOptions['output'];
+  private readonly endings: FlusherOptions['endings'];
   private readonly intervalMs: number;
   private readonly log: Logger;
   private readonly metrics?: Metrics;
-  private readonly onRunAbandoned: (runId: string) => void;
 
   constructor(options: FlusherOptions) {
-    ({
-      store: this.store,
-      bus: this.bus,
-      endings: this.endings,
-      intervalMs: this.intervalMs,
-      log: this.log,
-      metrics: this.metrics,
-      onRunAbandoned: this.onRunAbandoned,
-    } = options);
+    ({ output: this.output, endings: this.endings, intervalMs: this.intervalMs, log: this.log, metrics: this.metrics } = options);
   }
 
-  add(recorder: RunRecorder): void {
+  /** A recorder for a run, drained by this flusher from now until its ending is durable. */
+  record(run: Omit<RunRecorderOptions, 'onWork'>): RunRecorder {
+    const recorder = new RunRecorder({ ...run, onWork: (urgent) => this.wake(urgent) });
     this.recorders.add(recorder);
-    recorder.onWork = (urgent) => this.wake(urgent);
-    if (recorder.hasWork) this.wake();
+    return recorder;
   }
 
   /** Flushes now (shutdown, tests). */
@@ -159,35 +143,31 @@ export class Flusher {
     for (const recorder of this.recorders) {
       if (!recorder.hasWork) continue;
       oldest = Math.min(oldest, recorder.pendingSince ?? oldest);
-      batch.push({ recorder, ...recorder.drain() });
+      batch.push({ recorder, runId: recorder.runId, ...recorder.drain() });
     }
     if (batch.length === 0) return;
     try {
-      await this.write(batch);
+      await this.commit(batch);
     } catch (error) {
       if (isTransientDbError(error)) return this.failed(error);
       // The database refused the data: one run's, most likely. Each run alone, so the others go through.
-      return this.writeEach(batch, oldest);
+      return this.commitEach(batch, oldest);
     }
     this.published(batch, oldest);
   }
 
-  private async write(batch: TickEntry[]): Promise<void> {
-    await this.store.writeTick(
-      batch.flatMap((entry) => entry.events),
-      batch.flatMap((entry) => (entry.final ? [entry.final] : [])),
-      batch.flatMap((entry) => (entry.progress ? [entry.progress] : [])),
-    );
+  private async commit(batch: TickEntry[]): Promise<void> {
+    await this.output.commit(batch);
     this.ticksWritten++;
     this.metrics?.flushWritten();
     if (this.failedTicks > 0) this.log.warn({ failedTicks: this.failedTicks }, 'run output is being written again');
     this.failedTicks = 0;
   }
 
-  private async writeEach(batch: TickEntry[], oldest: number): Promise<void> {
+  private async commitEach(batch: TickEntry[], oldest: number): Promise<void> {
     for (const entry of batch) {
       try {
-        await this.write([entry]);
+        await this.commit([entry]);
       } catch (error) {
         if (isTransientDbError(error)) this.failed(error);
         else await this.endRefused(entry.recorder, error);
@@ -197,14 +177,13 @@ export class Flusher {
     }
   }
 
-  /** The written events go out, and their recorders learn they are durable. */
+  /** The recorders of written and published output learn it is durable. */
   private published(batch: TickEntry[], oldest: number): void {
     this.metrics?.eventsPublished(
       batch.reduce((n, entry) => n + entry.events.length, 0),
       (Date.now() - oldest) / 1000,
     );
-    for (const { recorder, events } of batch) {
-      if (events.length > 0) this.bus.publish(recorder.runId, [...events]);
+    for (const { recorder } of batch) {
       recorder.committed();
       if (recorder.finished && !recorder.hasWork) this.recorders.delete(recorder);
     }
@@ -229,9 +208,9 @@ export class Flusher {
   private async endRefused(recorder: RunRecorder, error: unknown): Promise<void> {
     const { runId } = recorder;
     this.unended.set(runId, recorder.publishedSeq);
+    // Stops the run too: its signal follows the recorder's.
     recorder.abandon();
     this.recorders.delete(recorder);
-    this.onRunAbandoned(runId);
     this.log.error({ runId, code: sqlState(error) }, 'the database refused this run\'s output; the run is stopped');
     await this.endUnended();
   }
@@ -244,7 +223,7 @@ export class Flusher {
         this.unended.delete(runId);
         if (!ended) {
           this.log.warn({ runId }, 'another instance ended this run; its unwritten output is dropped');
-          this.bus.publish(runId, await this.store.readAfter(runId, after));
+          await this.output.publishStored(runId, after);
         }
       } catch (error) {
         if (!isTransientDbError(error)) {

@@ -14,6 +14,29 @@ type ToolResultStep = Extract<StoredStep, { type: 'tool_result' }>;
 
 export const MISSING_RESULT = 'The tool call did not complete: the run was stopped before it returned a result.';
 
+/** A tool call as the model made it. */
+interface CallMade {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * One iteration that called tools, as chat messages: the assistant's text
+ * and calls, then one tool message per call, in the calls' order. The loop
+ * builds it live and the history rebuilds it from stored steps.
+ */
+export function toolRound(text: string, calls: CallMade[], resultOf: (call: CallMade, i: number) => string): ChatCompletionMessageParam[] {
+  return [
+    {
+      role: 'assistant',
+      content: text.length > 0 ? text : null,
+      tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.name, arguments: call.arguments } })),
+    },
+    ...calls.map((call, i): ChatCompletionMessageParam => ({ role: 'tool', tool_call_id: call.id, content: resultOf(call, i) })),
+  ];
+}
+
 /** The assistant turn of one run, as chat messages. */
 export function assistantTurn(steps: StoredStep[]): ChatCompletionMessageParam[] {
   const out: ChatCompletionMessageParam[] = [];
@@ -23,18 +46,8 @@ export function assistantTurn(steps: StoredStep[]): ChatCompletionMessageParam[]
   let previous: StoredStep['type'] | undefined;
 
   const flushCalls = () => {
-    out.push({
-      role: 'assistant',
-      content: text.length > 0 ? text : null,
-      tool_calls: calls.map((call) => ({
-        id: call.toolCallId,
-        type: 'function' as const,
-        function: { name: call.name, arguments: call.arguments },
-      })),
-    });
-    for (const call of calls) {
-      out.push({ role: 'tool', tool_call_id: call.toolCallId, content: results.get(call.toolCallId)?.content ?? MISSING_RESULT });
-    }
+    const made = calls.map((call) => ({ id: call.toolCallId, name: call.name, arguments: call.arguments }));
+    out.push(...toolRound(text, made, (call) => results.get(call.id)?.content ?? MISSING_RESULT));
     text = '';
     calls = [];
     results.clear();

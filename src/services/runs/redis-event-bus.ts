@@ -8,20 +8,19 @@
  * ends: the database stays the record for finished runs.
  *
  * One reader per instance follows every stream that has a local listener
- * with a single blocking XREAD and fans the events out in process; events
+ * (see redis-stream-reader.ts) and fans the events out in process; events
  * this instance publishes are delivered locally at once and skipped when
- * they come back from Redis. When the set of streams grows, the reader is
- * woken through a wake stream of its own that every XREAD includes (see
- * wake()). Cancel requests travel over pub/sub to whichever instance
- * executes the run; while Redis is unreachable they fail within a bound
- * instead of waiting for it.
+ * they come back from Redis. Cancel requests travel over pub/sub to
+ * whichever instance executes the run; while Redis is unreachable they fail
+ * within a bound instead of waiting for it.
  */
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { closingIterator } from '../async-iteration.js';
 import { ConflictError, RedisUnreachableError } from '../errors.js';
 import { InProcessEventBus, type EventBus, type LiveEvents } from './event-bus.js';
 import { isTerminal, type RunStreamEvent } from './run-event.js';
+import { RedisStreamReader } from './redis-stream-reader.js';
 
 export interface RedisEventBusOptions {
   url: string;
@@ -37,8 +36,6 @@ export interface RedisEventBusOptions {
 const CANCEL_PUBLISH_TIMEOUT_MS = 3_000;
 /** How long stop() waits for queued writes to reach Redis. */
 const QUIT_TIMEOUT_MS = 1_000;
-/** A wake stream outlives its instance by at most this (renewed by every wake). */
-const WAKE_TTL_SECONDS = 3_600;
 
 /** The URL without credentials or query, for messages. */
 function shownUrl(url: string): string {
@@ -59,15 +56,9 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'>
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 };
 
-interface Watch {
-  listeners: number;
-  /** The newest seq delivered to this instance's listeners. */
-  cursor: number;
-}
-
 export class RedisEventBus implements EventBus {
   private readonly local = new InProcessEventBus();
-  private readonly watches = new Map<string, Watch>();
+  private readonly streams: RedisStreamReader;
   private readonly writer: Redis;
   private readonly reader: Redis;
   private readonly subscriber: Redis;
@@ -76,15 +67,6 @@ export class RedisEventBus implements EventBus {
   private readonly ttlSeconds: number;
   private readonly cancelHandlers: ((runId: string) => void)[] = [];
   private readonly url: string;
-  /** This instance's wake stream: the reader's XREAD always includes it. */
-  private readonly wakeKey: string;
-  /** The newest wake entry the reader has seen. */
-  private wakeCursor = '0-0';
-  /** The reader's XREAD is under way with the set of streams it had then. */
-  private reading = false;
-  private readerLoop?: Promise<void>;
-  private wakeReader?: () => void;
-  private closed = false;
   private connected = false;
 
   constructor(
@@ -103,17 +85,19 @@ export class RedisEventBus implements EventBus {
     }
     this.url = options.url;
     this.prefix = options.prefix ?? 'chat-run:';
-    this.wakeKey = `${this.prefix}wake:${randomUUID()}`;
+    this.streams = new RedisStreamReader({
+      reader: this.reader,
+      writer: this.writer,
+      prefix: this.prefix,
+      log,
+      deliver: (runId, events) => this.local.publish(runId, events),
+    });
     this.maxLen = options.maxLen ?? 10_000;
     this.ttlSeconds = options.ttlSeconds ?? 300;
   }
 
   get listenerCount(): number {
     return this.local.listenerCount;
-  }
-
-  private streamKey(runId: string): string {
-    return `${this.prefix}run:${runId}:events`;
   }
 
   private get cancelChannel(): string {
@@ -132,7 +116,7 @@ export class RedisEventBus implements EventBus {
       if (channel !== this.cancelChannel) return;
       for (const handler of this.cancelHandlers) handler(runId);
     });
-    this.readerLoop = this.read();
+    this.streams.start();
   }
 
   private async connect(): Promise<void> {
@@ -147,7 +131,7 @@ export class RedisEventBus implements EventBus {
       this.connected = true;
     } catch (error) {
       for (const client of clients) client.disconnect();
-      const reason = cause?.code ?? (cause ?? (error as Error)).message.split('\n')[0]!.slice(0, 200);
+      const reason = cause?.code ?? ((cause ?? (error as Error)).message.split('\n')[0] ?? '').slice(0, 200);
       throw new RedisUnreachableError(`REDIS_URL: cannot reach ${shownUrl(this.url)} (${reason})`);
     } finally {
       for (const client of clients) client.off('error', noteCause);
@@ -156,15 +140,14 @@ export class RedisEventBus implements EventBus {
 
   /** Needs no answer from Redis: stopping during an outage must not hang. */
   async stop(): Promise<void> {
-    this.closed = true;
-    this.wakeReader?.();
     // Disconnecting rejects the reader's pending XREAD, which ends its loop.
+    const reading = this.streams.stop();
     this.reader.disconnect();
     this.subscriber.disconnect();
-    await this.readerLoop;
+    await reading;
     // Publishes still queued go out first when Redis answers; the wake stream is dropped.
-    const quit = this.writer
-      .del(this.wakeKey)
+    const quit = this.streams
+      .dropWakeStream()
       .catch(() => 0)
       .then(() => this.writer.quit());
     if ((await withTimeout(quit.catch(() => undefined), QUIT_TIMEOUT_MS)) === 'timeout') this.writer.disconnect();
@@ -172,8 +155,8 @@ export class RedisEventBus implements EventBus {
 
   publish(runId: string, events: RunStreamEvent[]): void {
     if (events.length === 0) return;
-    this.deliver(runId, events);
-    const key = this.streamKey(runId);
+    this.streams.deliver(runId, events);
+    const key = this.streams.streamKey(runId);
     const pipeline = this.writer.pipeline();
     for (const event of events) {
       pipeline.xadd(key, 'MAXLEN', '~', this.maxLen, `0-${event.seq}`, 'e', JSON.stringify(event));
@@ -190,20 +173,14 @@ export class RedisEventBus implements EventBus {
 
   listen(runId: string, maxBuffered?: number, fromSeq = 0): LiveEvents {
     const live = this.local.listen(runId, maxBuffered);
-    const existing = this.watches.get(runId);
-    if (existing) existing.listeners++;
-    else {
-      this.watches.set(runId, { listeners: 1, cursor: fromSeq });
-      this.wakeReader?.();
-      if (this.reading) this.wake();
-    }
+    this.streams.watch(runId, fromSeq);
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      const watch = this.watches.get(runId);
-      if (watch && --watch.listeners === 0) this.watches.delete(runId);
+      this.streams.unwatch(runId);
     };
+    const events = closingIterator(live[Symbol.asyncIterator](), release);
     return {
       get overflowed() {
         return live.overflowed;
@@ -212,13 +189,7 @@ export class RedisEventBus implements EventBus {
         live.close();
         release();
       },
-      async *[Symbol.asyncIterator]() {
-        try {
-          yield* live;
-        } finally {
-          release();
-        }
-      },
+      [Symbol.asyncIterator]: () => events,
     };
   }
 
@@ -239,78 +210,5 @@ export class RedisEventBus implements EventBus {
 
   onCancelRequest(handler: (runId: string) => void): void {
     this.cancelHandlers.push(handler);
-  }
-
-  /** Local fan-out of events newer than what this instance already delivered. */
-  private deliver(runId: string, events: RunStreamEvent[]): void {
-    const watch = this.watches.get(runId);
-    if (!watch) return;
-    const fresh = events.filter((e) => e.seq > watch.cursor);
-    if (fresh.length === 0) return;
-    watch.cursor = fresh[fresh.length - 1]!.seq;
-    this.local.publish(runId, fresh);
-  }
-
-  /**
-   * Ends the reader's blocking XREAD so that the next one includes a new
-   * stream: an entry in the wake stream, which that XREAD reads after the
-   * last wake it saw, so a wake that reaches Redis before the XREAD does is
-   * not lost either. Not CLIENT UNBLOCK: the reader's client id changes on
-   * every reconnect, and a CLIENT ID asked after one is answered only
-   * after the blocking XREAD that ioredis re-sends first.
-   */
-  private wake(): void {
-    this.writer
-      .multi()
-      .xadd(this.wakeKey, 'MAXLEN', 1, '*', 'w', '1')
-      .expire(this.wakeKey, WAKE_TTL_SECONDS)
-      .exec()
-      .catch((error: unknown) => this.log.warn({ err: error }, 'redis wake failed'));
-  }
-
-  private async read(): Promise<void> {
-    while (!this.closed) {
-      if (this.watches.size === 0) {
-        await new Promise<void>((resolve) => (this.wakeReader = resolve));
-        this.wakeReader = undefined;
-        continue;
-      }
-      const runIds = [...this.watches.keys()];
-      const ids = runIds.map((id) => `0-${this.watches.get(id)!.cursor}`);
-      let result: [string, [string, string[]][]][] | null;
-      // Set in the same tick as the XREAD is issued: a watch added from now on needs a wake.
-      this.reading = true;
-      try {
-        result = (await this.reader.xread(
-          'COUNT',
-          1000,
-          'BLOCK',
-          10_000,
-          'STREAMS',
-          this.wakeKey,
-          ...runIds.map((id) => this.streamKey(id)),
-          this.wakeCursor,
-          ...ids,
-        )) as typeof result;
-      } catch (error) {
-        if (this.closed) return;
-        this.log.warn({ err: error }, 'redis read failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        continue;
-      } finally {
-        this.reading = false;
-      }
-      for (const [key, entries] of result ?? []) {
-        if (key === this.wakeKey) {
-          this.wakeCursor = entries[entries.length - 1]?.[0] ?? this.wakeCursor;
-          continue;
-        }
-        const runId = key.slice(`${this.prefix}run:`.length, -':events'.length);
-        this.deliver(
-          runId,
-          entries.map(([, fields]) => JSON.parse(fields[1]!) as RunStreamEvent),
-        );
-      }
-    }
   }
 }

@@ -7,9 +7,9 @@
  * While a run is active its last seq is that of its newest stored event.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import type { RunEventType, StoredStep } from '../../entities/index.js';
+import type { RunStatus, StoredStep } from '../../entities/index.js';
 import { fromRow, toRow, type RunStreamEvent } from './run-event.js';
-import type { RunFinal, RunProgress } from './run-recorder.js';
+import { ACTIVE_STATUSES_SQL, isActiveStatus, type RunFinal, type RunProgress } from './run-ending.js';
 
 type EventRow = Parameters<typeof fromRow>[0];
 
@@ -19,20 +19,19 @@ export const REPLAY_PAGE = 1000;
 export class RunEventStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Writes a tick's events and endings in one statement (atomic). */
-  async writeTick(events: RunStreamEvent[], finals: RunFinal[], progress: RunProgress[] = []): Promise<void> {
-    await this.writeWith(this.dataSource, events, finals, progress);
-  }
-
-  /** The same write on a caller's connection (the sweep's transaction). Every final's terminal event is among `events`. */
-  async writeWith(manager: EntityManager | DataSource, events: RunStreamEvent[], finals: RunFinal[], progress: RunProgress[] = []): Promise<void> {
+  /**
+   * Writes events, the finals of the runs that end with them and the
+   * progress of active runs in one statement (atomic), on `db` (the data
+   * source, or a caller's transaction). Every final's terminal event is among `events`.
+   */
+  async write(db: EntityManager | DataSource, events: RunStreamEvent[], finals: RunFinal[], progress: RunProgress[] = []): Promise<void> {
     if (events.length === 0 && progress.length === 0) return;
     // Most ticks only add events: the plain INSERT costs half of planning the whole statement.
     if (finals.length === 0 && progress.length === 0) {
-      await manager.query(INSERT_EVENTS, [JSON.stringify(events.map(toRow))]);
+      await db.query(INSERT_EVENTS, [JSON.stringify(events.map(toRow))]);
       return;
     }
-    await manager.query(TICK_SQL, [
+    await db.query(TICK_SQL, [
       JSON.stringify(events.map(toRow)),
       JSON.stringify(finals.map(finalRow)),
       JSON.stringify(progress.map((p) => ({ run_id: p.runId, iterations: p.iterations, usage: p.usage }))),
@@ -50,7 +49,7 @@ export class RunEventStore {
     after: number,
     limit = REPLAY_PAGE,
   ): Promise<{ active: boolean; events: RunStreamEvent[] } | undefined> {
-    const rows: (Partial<EventRow> & { status: string })[] = await this.dataSource.query(
+    const rows: (Partial<EventRow> & { status: RunStatus })[] = await this.dataSource.query(
       `SELECT r.status, e.run_id, e.seq, e.type, e.step_id, e.step_index, e.payload
        FROM runs r LEFT JOIN LATERAL (
          SELECT run_id, seq, type, step_id, step_index, payload FROM run_events
@@ -60,22 +59,22 @@ export class RunEventStore {
        ORDER BY e.seq`,
       [runId, userId, after, limit],
     );
-    if (rows.length === 0) return undefined;
-    const status = rows[0]!.status;
+    const [first] = rows;
+    if (!first) return undefined;
     return {
-      active: status === 'QUEUED' || status === 'RUNNING',
+      active: isActiveStatus(first.status),
       events: rows.filter((row) => row.seq != null).map((row) => fromRow(row as EventRow)),
     };
   }
 
-  /** Those of these runs that are no longer active (ended by any instance). */
-  async endedAmong(runIds: readonly string[]): Promise<string[]> {
-    if (runIds.length === 0) return [];
-    const rows: { id: string }[] = await this.dataSource.query(
-      `SELECT id FROM runs WHERE id = ANY($1::uuid[]) AND status NOT IN ('QUEUED', 'RUNNING')`,
-      [runIds],
+  /** The seq of an active run's newest stored event (0: none yet); undefined once the run has ended. */
+  async activeTail(runId: string): Promise<number | undefined> {
+    const [row]: { seq: number | null }[] = await this.dataSource.query(
+      `SELECT (SELECT max(seq) FROM run_events WHERE run_id = r.id) AS seq FROM runs r
+       WHERE r.id = $1 AND r.status IN ${ACTIVE_STATUSES_SQL}`,
+      [runId],
     );
-    return rows.map((row) => row.id);
+    return row && (row.seq ?? 0);
   }
 
   /** Events with seq > after, oldest first, at most `limit`. */
@@ -114,7 +113,8 @@ export class RunEventStore {
       [runIds],
     );
     for (const row of rows) {
-      const state = result.get(row.run_id)!;
+      const state = result.get(row.run_id);
+      if (!state) continue;
       foldInto(state.steps, fromRow(row));
       state.lastSeq = row.seq;
     }
@@ -210,7 +210,7 @@ const TICK_SQL = `
       iterations = p.iterations,
       usage = p.usage
     FROM jsonb_to_recordset($3::jsonb) AS p(run_id uuid, iterations int, usage jsonb)
-    WHERE runs.id = p.run_id AND runs.status IN ('QUEUED', 'RUNNING')
+    WHERE runs.id = p.run_id AND runs.status IN ${ACTIVE_STATUSES_SQL}
     RETURNING runs.id
   ),
   messages_written AS (
@@ -228,4 +228,3 @@ const TICK_SQL = `
   )
   SELECT (SELECT count(*) FROM runs_written) AS runs`;
 
-export type { RunEventType };

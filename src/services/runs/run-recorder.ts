@@ -3,100 +3,96 @@
  * not yet flushed. The agent loop writes here synchronously (no I/O per
  * token); the flusher drains it every tick. Consecutive deltas of one step
  * merge into one pending event, so a fast provider costs a few events per
- * tick, not one per token.
+ * tick, not one per token. The recorder owns its lifecycle: other modules
+ * move it on only through finish, committed and abandon.
  */
 import { randomUUID } from 'node:crypto';
-import type {
-  RunErrorCode,
-  RunStatus,
-  StoredStep,
-  StoredUsage,
-  ToolCallFields,
-  ToolResultFields,
-} from '../../entities/index.js';
+import type { StoredStep, StoredUsage, ToolCallFields, ToolResultFields } from '../../entities/index.js';
+import { storable } from '../storable.js';
 import type { RunSink } from './agent-loop.js';
-import { RETRYABLE_CODES } from '../llm/llm-errors.js';
-import type { PendingEvent, RunStreamEvent } from './run-event.js';
-import { EMPTY_USAGE } from './step-view.js';
-import { storable, storableText, storableUsage, SurrogateJoiner } from '../storable.js';
+import { OpenTextStep, type TextAdded } from './open-text-step.js';
+import { EndedElsewhere, storableEnding, terminalOf, type RunEnding, type RunFinal, type RunIdentity, type RunProgress } from './run-ending.js';
+import { isTerminal, type PendingEvent, type RunStreamEvent } from './run-event.js';
 
-export type RunEnding =
-  | { kind: 'done'; finishReason: string; usage: StoredUsage; iterations: number }
-  | { kind: 'error'; code: RunErrorCode; message: string; usage: StoredUsage; iterations: number };
-
-/** An active run's progress for its row: the LLM calls so far (the first marks it RUNNING). */
-export interface RunProgress {
-  runId: string;
-  iterations: number;
-  usage: StoredUsage;
+export interface RunRecorderOptions extends RunIdentity {
+  /** The seq of the run's newest stored event: the next one takes the seq after it. */
+  lastSeq?: number;
+  /** The run's steps as stored so far (a run continued from storage); the recorder adds to them. */
+  steps?: StoredStep[];
+  /** Output arrived and none was waiting (urgent), or progress alone (not urgent): the flusher schedules a tick. */
+  onWork?: (urgent: boolean) => void;
 }
 
-/** What the run's row and assistant message become when it ends; written with its terminal event. */
-export interface RunFinal {
-  runId: string;
-  conversationId: string;
-  assistantMessageId: string;
-  /** The assistant message is removed: the run produced no step at all. */
-  removeMessage: boolean;
-  status: RunStatus;
-  errorCode: RunErrorCode | null;
-  errorMessage: string | null;
-  usage: StoredUsage;
-  iterations: number;
-  text: string;
-  steps: StoredStep[];
-  tokenCount: number;
-}
-
-const STATUS_BY_CODE: Partial<Record<RunErrorCode, RunStatus>> = { CANCELLED: 'CANCELLED', INTERRUPTED: 'INTERRUPTED' };
-
-/** Message.text: the non-empty text steps joined by a blank line. */
-export function messageText(steps: StoredStep[]): string {
-  return steps
-    .filter((s) => s.type === 'text' && s.content.length > 0)
-    .map((s) => (s as { content: string }).content)
-    .join('\n\n');
-}
+type Lifecycle =
+  | { state: 'recording' }
+  /** The terminal event is queued or being written; `final` is written with it. */
+  | { state: 'ending'; final: RunFinal }
+  /** The terminal event is durable and published. */
+  | { state: 'ended' }
+  /** Ended without this recorder: nothing more is recorded or written here. */
+  | { state: 'abandoned' };
 
 export class RunRecorder implements RunSink {
-  readonly steps: StoredStep[] = [];
-  /** The thinking or text step being streamed (created with its first storable text). */
-  private open?: { type: 'thinking' | 'text'; joiner: SurrogateJoiner; step?: StoredStep & { content: string } };
+  readonly runId: string;
+  private readonly identity: RunIdentity;
+  readonly steps: StoredStep[];
+  private lifecycle: Lifecycle = { state: 'recording' };
+  private open?: OpenTextStep;
   private pending: PendingEvent[] = [];
-  /** When the oldest output not yet drained was recorded (ms since epoch). */
-  pendingSince?: number;
-  /** Called when output arrives and none was waiting (the flusher schedules a tick); progress alone is not urgent. */
-  onWork?: (urgent: boolean) => void;
+  private oldestPendingAt?: number;
   /** Drained but not yet durable (a failed write is retried with the same seqs). */
   private inflight: RunStreamEvent[] = [];
   /** Progress not yet written, and progress drained but not yet durable. */
   private progress?: RunProgress;
   private inflightProgress?: RunProgress;
   private nextSeq: number;
-  /** The seq of the newest event published to followers (all before it are too). */
-  publishedSeq: number;
-  private final?: RunFinal;
-  private finalDrained = false;
-  /** Another instance ended the run (its sweep): nothing more is recorded or written here. */
-  abandoned = false;
-  private resolveEnded!: () => void;
-  /** Resolves once the terminal event is durable and published. */
+  private lastPublishedSeq: number;
+  private readonly hooks: Pick<RunRecorderOptions, 'onWork'>;
+  private readonly abandonment = new AbortController();
+  /** Aborts (with EndedElsewhere) when the run's ending is stored without this recorder. */
+  readonly endedElsewhere = this.abandonment.signal;
+  private resolveEnded: () => void = () => {};
+  /** Resolves once the terminal event is durable and published, or the run was abandoned. */
   readonly ended = new Promise<void>((resolve) => {
     this.resolveEnded = resolve;
   });
 
-  constructor(
-    readonly runId: string,
-    readonly conversationId: string,
-    readonly assistantMessageId: string,
-    lastSeq = 0,
-  ) {
+  constructor({ lastSeq = 0, steps = [], onWork, ...identity }: RunRecorderOptions) {
+    this.identity = identity;
+    this.runId = identity.runId;
+    this.steps = steps;
     this.nextSeq = lastSeq + 1;
-    this.publishedSeq = lastSeq;
+    this.lastPublishedSeq = lastSeq;
+    this.hooks = { onWork };
   }
 
+  get state(): Lifecycle['state'] {
+    return this.lifecycle.state;
+  }
+
+  /** The terminal event is queued (or the run was abandoned): nothing more is recorded. */
   get finished(): boolean {
-    return this.final !== undefined;
+    return this.lifecycle.state !== 'recording';
+  }
+
+  /** When the oldest output not yet drained was recorded (ms since epoch). */
+  get pendingSince(): number | undefined {
+    return this.oldestPendingAt;
+  }
+
+  /** The seq of the newest event published to followers (all before it are too). */
+  get publishedSeq(): number {
+    return this.lastPublishedSeq;
+  }
+
+  /**
+   * A follower from `after` needs no storage read: the run is recording, no
+   * write is under way (it may hold events a storage read already showed
+   * someone) and nothing after `after` has been published, so everything
+   * it needs will reach a listener attached now.
+   */
+  followableFrom(after: number): boolean {
+    return !this.finished && !this.writing && this.lastPublishedSeq <= after;
   }
 
   thinkingDelta(delta: string): void {
@@ -109,27 +105,17 @@ export class RunRecorder implements RunSink {
 
   /** Ends the open thinking or text step (a new iteration starts new steps). */
   closeStep(): void {
-    if (this.open) this.append(this.open.joiner.flush());
+    const open = this.open;
     this.open = undefined;
+    if (open && !this.finished) this.queueText(open.close());
   }
 
   toolCall(call: ToolCallFields): string {
-    if (this.final) return randomUUID();
-    call = storable(call);
-    this.closeStep();
-    const step = { type: 'tool_call' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...call };
-    this.steps.push(step);
-    this.queue({ type: 'tool_call', runId: this.runId, stepId: step.id, index: step.index, ...call });
-    return step.id;
+    return this.addStep({ type: 'tool_call', ...storable(call) });
   }
 
   toolResult(result: ToolResultFields): void {
-    if (this.final) return;
-    result = storable(result);
-    this.closeStep();
-    const step = { type: 'tool_result' as const, id: randomUUID(), index: this.steps.length, seq: 0, ...result };
-    this.steps.push(step);
-    this.queue({ type: 'tool_result', runId: this.runId, stepId: step.id, index: step.index, ...result });
+    this.addStep({ type: 'tool_result', ...storable(result) });
   }
 
   /**
@@ -137,58 +123,18 @@ export class RunRecorder implements RunSink {
    * tick, so a run ended by the sweep after a crash keeps what it used).
    */
   noteProgress(iterations: number, usage: StoredUsage): void {
-    if (this.final || this.abandoned) return;
+    if (this.finished) return;
     this.progress = { runId: this.runId, iterations, usage };
     this.arrived(false);
   }
 
   /** Queues the terminal event; nothing more is recorded after it. */
   finish(ending: RunEnding): void {
-    if (this.final || this.abandoned) return;
+    if (this.finished) return;
     this.closeStep();
-    ending = storableEnding(ending);
-    const removeMessage = ending.kind === 'error' && this.steps.length === 0;
-    const stepId = randomUUID();
-    const index = this.steps.length;
-    const tokenCount = ending.usage.completionTokens;
-    if (ending.kind === 'done') {
-      this.queue({
-        type: 'done',
-        runId: this.runId,
-        stepId,
-        index,
-        messageId: this.assistantMessageId,
-        tokenCount,
-        usage: ending.usage,
-        iterations: ending.iterations,
-        finishReason: ending.finishReason,
-      });
-    } else {
-      this.queue({
-        type: 'error',
-        runId: this.runId,
-        stepId,
-        index,
-        code: ending.code,
-        message: ending.message,
-        retryable: RETRYABLE_CODES.includes(ending.code),
-        partialMessageId: removeMessage ? null : this.assistantMessageId,
-      });
-    }
-    this.final = {
-      runId: this.runId,
-      conversationId: this.conversationId,
-      assistantMessageId: this.assistantMessageId,
-      removeMessage,
-      status: ending.kind === 'done' ? 'COMPLETED' : (STATUS_BY_CODE[ending.code] ?? 'FAILED'),
-      errorCode: ending.kind === 'error' ? ending.code : null,
-      errorMessage: ending.kind === 'error' ? ending.message : null,
-      usage: ending.usage,
-      iterations: ending.iterations,
-      text: messageText(this.steps),
-      steps: this.steps,
-      tokenCount,
-    };
+    const { event, final } = terminalOf(this.identity, storableEnding(ending), this.steps, randomUUID());
+    this.queue(event);
+    this.lifecycle = { state: 'ending', final };
   }
 
   /**
@@ -198,7 +144,7 @@ export class RunRecorder implements RunSink {
    * come back next tick).
    */
   drain(): { events: RunStreamEvent[]; final?: RunFinal; progress?: RunProgress } {
-    this.pendingSince = undefined;
+    this.oldestPendingAt = undefined;
     for (const event of this.pending) {
       const withSeq = { ...event, seq: this.nextSeq++ } as RunStreamEvent;
       this.inflight.push(withSeq);
@@ -206,59 +152,42 @@ export class RunRecorder implements RunSink {
       if (step && step.id === withSeq.stepId) step.seq = withSeq.seq;
     }
     this.pending = [];
-    const hasTerminal = this.final !== undefined && !this.finalDrained && this.inflight.some((e) => e.type === 'done' || e.type === 'error');
     if (this.progress) this.inflightProgress = this.progress;
     this.progress = undefined;
-    if (hasTerminal) this.inflightProgress = undefined;
-    return { events: this.inflight, final: hasTerminal ? this.final : undefined, progress: this.inflightProgress };
+    const final = this.lifecycle.state === 'ending' && this.inflight.some(isTerminal) ? this.lifecycle.final : undefined;
+    if (final) this.inflightProgress = undefined;
+    return { events: this.inflight, final, progress: this.inflightProgress };
   }
 
-  /**
-   * Another instance ended the run while it still ran here: its unwritten
-   * output is dropped (that instance's ending is what is stored) and the
-   * run counts as ended.
-   */
-  abandon(): void {
-    this.abandoned = true;
-    this.pending = [];
-    this.inflight = [];
-    this.progress = undefined;
-    this.inflightProgress = undefined;
-    this.pendingSince = undefined;
-    this.resolveEnded();
-  }
-
-  /** The drained events are durable (and published, in the same synchronous step). */
+  /** The drained events are durable and published; with the terminal event among them, the run has ended. */
   committed(): void {
-    const endedNow = this.inflight.some((e) => e.type === 'done' || e.type === 'error');
-    this.publishedSeq = this.inflight.at(-1)?.seq ?? this.publishedSeq;
+    const endedNow = this.inflight.some(isTerminal);
+    this.lastPublishedSeq = this.inflight.at(-1)?.seq ?? this.lastPublishedSeq;
     this.inflight = [];
     this.inflightProgress = undefined;
-    if (endedNow) {
-      this.finalDrained = true;
+    if (endedNow && this.lifecycle.state === 'ending') {
+      this.lifecycle = { state: 'ended' };
       this.resolveEnded();
     }
   }
 
-  private queue(event: PendingEvent): void {
-    if (this.abandoned) return;
-    const firstOutput = this.pending.length === 0;
-    this.pending.push(event);
-    this.arrived(firstOutput);
-  }
-
-  /** Tells the flusher when the first output (urgent) or progress (not) since the last drain arrives. */
-  private arrived(firstOutput: boolean): void {
-    const wasIdle = this.pendingSince === undefined;
-    this.pendingSince ??= Date.now();
-    if (wasIdle || firstOutput) this.onWork?.(firstOutput);
+  /** The run's ending was stored without this recorder (refused output, another instance's sweep): its unwritten output is dropped. */
+  abandon(): void {
+    if (this.lifecycle.state === 'ended' || this.lifecycle.state === 'abandoned') return;
+    this.lifecycle = { state: 'abandoned' };
+    this.pending = [];
+    this.inflight = [];
+    this.progress = undefined;
+    this.inflightProgress = undefined;
+    this.oldestPendingAt = undefined;
+    this.abandonment.abort(new EndedElsewhere());
+    this.resolveEnded();
   }
 
   /** Drained events whose write has not succeeded yet. */
   get writing(): boolean {
     return this.inflight.length > 0;
   }
-
   /** Events to write (new, or drained and not yet durable). */
   get hasOutput(): boolean {
     return this.pending.length > 0 || this.inflight.length > 0;
@@ -268,41 +197,49 @@ export class RunRecorder implements RunSink {
     return this.hasOutput || this.progress !== undefined || this.inflightProgress !== undefined;
   }
 
-  private delta(type: 'thinking' | 'text', raw: string): void {
-    if (this.final) return;
-    if (this.open?.type !== type) {
-      this.closeStep();
-      this.open = { type, joiner: new SurrogateJoiner() };
-    }
-    this.append(this.open.joiner.take(raw));
+  private queue(event: PendingEvent): void {
+    if (this.lifecycle.state === 'abandoned') return;
+    const firstOutput = this.pending.length === 0;
+    this.pending.push(event);
+    this.arrived(firstOutput);
   }
 
-  /** Adds storable text to the open step, merging it into the pending event of that step if there is one. */
-  private append(delta: string): void {
-    const open = this.open;
-    if (!open || this.final || delta.length === 0) return;
-    if (!open.step) {
-      open.step = { type: open.type, id: randomUUID(), index: this.steps.length, seq: 0, content: '' };
-      this.steps.push(open.step);
+  /** Tells the flusher when the first output (urgent) or progress (not) since the last drain arrives. */
+  private arrived(firstOutput: boolean): void {
+    const wasIdle = this.oldestPendingAt === undefined;
+    this.oldestPendingAt ??= Date.now();
+    if (wasIdle || firstOutput) this.hooks.onWork?.(firstOutput);
+  }
+
+  /** A tool call or result: a whole step in one event. Returns its id. */
+  private addStep(fields: ({ type: 'tool_call' } & ToolCallFields) | ({ type: 'tool_result' } & ToolResultFields)): string {
+    const id = randomUUID();
+    if (this.finished) return id;
+    this.closeStep();
+    const index = this.steps.length;
+    this.steps.push({ ...fields, id, index, seq: 0 });
+    this.queue({ ...fields, runId: this.runId, stepId: id, index });
+    return id;
+  }
+
+  private delta(type: 'thinking' | 'text', raw: string): void {
+    if (this.finished) return;
+    if (this.open?.type !== type) {
+      this.closeStep();
+      this.open = new OpenTextStep(type, this.steps, randomUUID);
     }
-    const step = open.step;
-    const offset = step.content.length;
-    step.content += delta;
-    const last = this.pending[this.pending.length - 1];
+    this.queueText(this.open.take(raw));
+  }
+
+  /** Queues storable text, merged into the pending event of its step if there is one. */
+  private queueText(added: TextAdded | undefined): void {
+    if (!added) return;
+    const { step, delta, offset } = added;
+    const last = this.pending.at(-1);
     if (last && (last.type === 'thinking' || last.type === 'text') && last.stepId === step.id) {
       last.delta += delta;
       return;
     }
-    this.queue({ type: open.type, runId: this.runId, stepId: step.id, index: step.index, delta, offset });
+    this.queue({ type: step.type, runId: this.runId, stepId: step.id, index: step.index, delta, offset });
   }
 }
-
-/** An ending's provider-given strings and counts, made storable. */
-function storableEnding(ending: RunEnding): RunEnding {
-  const usage = storableUsage(ending.usage);
-  return ending.kind === 'done'
-    ? { ...ending, usage, finishReason: storableText(ending.finishReason) }
-    : { ...ending, usage, message: storableText(ending.message) };
-}
-
-export const ZERO_USAGE = EMPTY_USAGE;

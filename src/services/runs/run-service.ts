@@ -6,44 +6,46 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { z } from 'zod';
 import { Conversation, Message, Run } from '../../entities/index.js';
+import { closingIterator } from '../async-iteration.js';
+import { sqlState, UNIQUE_VIOLATION } from '../database/db-errors.js';
 import { BadUserInputError, ConversationBusyError, ForbiddenError, NoProviderError, NotFoundError, RateLimitedError } from '../errors.js';
 import type { ProviderService } from '../providers/provider-service.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Viewer } from '../users/viewer.js';
-import { parseInput, text } from '../validation.js';
+import { parseInput } from '../validation.js';
 import type { EventBus } from './event-bus.js';
-import { closingIterator } from '../async-iteration.js';
 import { followRun, openFollow } from './follow-run.js';
-import { SendLimiter } from './send-limiter.js';
-import { insertTurn } from './turn-insert.js';
+import { cancelElsewhere } from './run-cancel.js';
+import { ACTIVE_STATUSES_SQL, isActiveStatus } from './run-ending.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { RunExecutor } from './run-executor.js';
+import type { RunLeases } from './run-leases.js';
+import { SendLimiter } from './send-limiter.js';
 import type { StepView } from './step-view.js';
+import { sendSchema, titleFrom, type SendMessageInput, type SendValues } from './send-input.js';
+import { insertTurn } from './turn-insert.js';
 
 const IDEMPOTENCY_WINDOW_HOURS = 24;
-/** How long cancelRun waits for a run on another instance to stop. */
+/** How long cancelRun waits for a run to stop. */
 const CANCEL_WAIT_MS = 10_000;
 
-const sendSchema = (maxChars: number) =>
-  z
-  .object({
-    conversationId: z.string().nullish(),
-    text: text(maxChars).refine((t) => t.trim().length > 0, 'must not be empty'),
-    enabledTools: z.array(z.string().max(64)).max(64, 'at most 64 tools').nullish(),
-    thinkingEnabled: z.boolean().nullish(),
-    clientMutationId: text(200).min(1).nullish(),
-  })
-  .strict();
-
-export type SendMessageInput = z.input<ReturnType<typeof sendSchema>>;
-
-export interface RunServiceOptions {
+export interface RunServiceLimits {
   subscriberMaxLagEvents: number;
   messageChars: number;
   activeRunsPerUser: number;
   sendsPerMinute: number;
+}
+
+export interface RunServiceOptions {
+  dataSource: DataSource;
+  providers: ProviderService;
+  registry: ToolRegistry;
+  executor: RunExecutor;
+  leases: RunLeases;
+  store: RunEventStore;
+  bus: EventBus;
+  limits: RunServiceLimits;
 }
 
 export interface SendMessageResult {
@@ -53,32 +55,18 @@ export interface SendMessageResult {
   clientMutationId: string | null;
 }
 
-/** A short title from the first message, for conversations created by sendMessage. */
-function titleFrom(text: string): string {
-  const line = text.trim().split('\n')[0]!.trim();
-  return line.length <= 80 ? line : `${line.slice(0, 77).trimEnd()}...`;
-}
-
-const isActiveRunViolation = (error: unknown) =>
-  (error as { driverError?: { code?: string; constraint?: string } }).driverError?.code === '23505' ||
-  (error as { code?: string }).code === '23505';
-
 export class RunService {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly providers: ProviderService,
-    private readonly registry: ToolRegistry,
-    private readonly executor: RunExecutor,
-    private readonly store: RunEventStore,
-    private readonly bus: EventBus,
-    private readonly options: RunServiceOptions,
-  ) {
-    this.schema = sendSchema(options.messageChars);
-    this.limiter = new SendLimiter(options.sendsPerMinute);
-  }
-
+  private readonly dataSource: DataSource;
+  private readonly executor: RunExecutor;
+  private readonly limits: RunServiceLimits;
   private readonly schema: ReturnType<typeof sendSchema>;
   private readonly limiter: SendLimiter;
+
+  constructor(private readonly options: RunServiceOptions) {
+    ({ dataSource: this.dataSource, executor: this.executor, limits: this.limits } = options);
+    this.schema = sendSchema(this.limits.messageChars);
+    this.limiter = new SendLimiter(this.limits.sendsPerMinute);
+  }
 
   async byIds(viewer: Viewer, ids: readonly string[]): Promise<Run[]> {
     return this.dataSource
@@ -99,7 +87,7 @@ export class RunService {
     return this.dataSource
       .getRepository(Run)
       .createQueryBuilder('r')
-      .where(`r.conversation_id = ANY(:conversationIds) AND r.user_id = :userId AND r.status IN ('QUEUED', 'RUNNING')`, {
+      .where(`r.conversation_id = ANY(:conversationIds) AND r.user_id = :userId AND r.status IN ${ACTIVE_STATUSES_SQL}`, {
         conversationIds,
         userId: viewer.id,
       })
@@ -115,12 +103,13 @@ export class RunService {
   async sendMessage(viewer: Viewer, input: SendMessageInput): Promise<SendMessageResult> {
     const values = parseInput(this.schema, input);
     const enabledTools = [...new Set(values.enabledTools ?? [])];
-    const unknown = enabledTools.filter((name) => !this.registry.has(name));
+    const { registry, providers } = this.options;
+    const unknown = enabledTools.filter((name) => !registry.has(name));
     if (unknown.length > 0) throw new BadUserInputError(`enabledTools: unknown tool ${unknown.map((n) => `"${n}"`).join(', ')}`);
-    const forbidden = enabledTools.filter((name) => this.registry.get(name)!.minPermissionLevel > viewer.permissionLevel);
+    const forbidden = enabledTools.filter((name) => (registry.get(name)?.minPermissionLevel ?? 0) > viewer.permissionLevel);
     if (forbidden.length > 0) throw new ForbiddenError(`You may not use the tool ${forbidden.map((n) => `"${n}"`).join(', ')}.`);
 
-    const hasDefaultProvider = await this.providers.defaultProvider().then(
+    const hasDefaultProvider = await providers.defaultProvider().then(
       () => true,
       (error: unknown) => {
         if (error instanceof NoProviderError) return false;
@@ -136,17 +125,19 @@ export class RunService {
       });
       return { ...turn, clientMutationId: values.clientMutationId ?? null, started: true };
     };
-    const result = await (values.clientMutationId
+    const { clientMutationId } = values;
+    const result = await (clientMutationId
       ? this.dataSource.transaction(async (manager) => {
           // Serialise retries of one mutation so two concurrent ones cannot both start a run.
-          await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${viewer.id}:${values.clientMutationId}`]);
-          const previous = await this.previousSend(manager, viewer, values.clientMutationId!);
+          await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${viewer.id}:${clientMutationId}`]);
+          const previous = await this.previousSend(manager, viewer, clientMutationId);
           if (previous) return { ...previous, started: false };
           return store(manager);
         })
       : store(this.dataSource)
     ).catch((error: unknown) => {
-      if (isActiveRunViolation(error)) throw new ConversationBusyError();
+      // Two sends racing for one conversation: the partial unique index on its active run decides.
+      if (sqlState(error) === UNIQUE_VIOLATION) throw new ConversationBusyError();
       throw error;
     });
     if (result.started) {
@@ -162,80 +153,36 @@ export class RunService {
   }
 
   /** Stores the turn (one statement, see turn-insert.ts) and returns the rows the run and the payload need. */
-  private async storeTurn(
-    db: DataSource | EntityManager,
-    viewer: Viewer,
-    values: ReturnType<typeof parseInput<ReturnType<typeof sendSchema>>>,
-    enabledTools: string[],
-    hasDefaultProvider: boolean,
-  ): Promise<{ run: Run; userMessage: Message; conversation: Conversation }> {
-    const runId = randomUUID();
-    const userMessageId = randomUUID();
-    const assistantMessageId = randomUUID();
+  private async storeTurn(db: DataSource | EntityManager, viewer: Viewer, values: SendValues, enabledTools: string[], hasDefaultProvider: boolean) {
     const newConversation = !values.conversationId;
     const outcome = await insertTurn(db, {
       userId: viewer.id,
       conversationId: values.conversationId ?? randomUUID(),
       newConversation,
       title: newConversation ? titleFrom(values.text) : null,
-      runId,
-      userMessageId,
-      assistantMessageId,
+      runId: randomUUID(),
+      userMessageId: randomUUID(),
+      assistantMessageId: randomUUID(),
       text: values.text,
       enabledTools,
       thinkingEnabled: values.thinkingEnabled ?? null,
       clientMutationId: values.clientMutationId ?? null,
-      ownerInstance: this.executor.instanceId,
-      activeRunsPerUser: this.options.activeRunsPerUser,
+      ownerInstance: this.options.leases.instanceId,
+      activeRunsPerUser: this.limits.activeRunsPerUser,
       hasDefaultProvider,
     });
     switch (outcome.kind) {
+      case 'stored':
+        return { run: outcome.run, userMessage: outcome.userMessage, conversation: outcome.conversation };
       case 'not-found':
         throw new NotFoundError('conversation');
       case 'busy':
         throw new ConversationBusyError();
       case 'too-many-active':
-        throw new RateLimitedError(`At most ${this.options.activeRunsPerUser} runs may be active at once; wait for one to end.`, 1_000);
+        throw new RateLimitedError(`At most ${this.limits.activeRunsPerUser} runs may be active at once; wait for one to end.`, 1_000);
       case 'no-provider':
         throw new NoProviderError();
-      default:
-        break;
     }
-    const { conversation } = outcome;
-    const userMessage = Object.assign(new Message(), {
-      id: userMessageId,
-      position: outcome.userPosition,
-      conversationId: conversation.id,
-      userId: viewer.id,
-      runId,
-      role: 'user' as const,
-      text: values.text,
-      steps: [],
-      tokenCount: null,
-      usage: null,
-      createdAt: outcome.userCreatedAt,
-    });
-    const run = Object.assign(new Run(), {
-      id: runId,
-      conversationId: conversation.id,
-      userId: viewer.id,
-      userMessageId,
-      assistantMessageId,
-      status: 'QUEUED' as const,
-      iterations: 0,
-      usage: null,
-      errorCode: null,
-      errorMessage: null,
-      lastSeq: 0,
-      enabledTools,
-      thinkingEnabled: outcome.thinkingEnabled,
-      clientMutationId: values.clientMutationId ?? null,
-      ownerInstance: this.executor.instanceId,
-      heartbeatAt: outcome.startedAt,
-      startedAt: outcome.startedAt,
-      finishedAt: null,
-    });
-    return { run, userMessage, conversation };
   }
 
   private async previousSend(manager: EntityManager, viewer: Viewer, clientMutationId: string) {
@@ -254,44 +201,25 @@ export class RunService {
   }
 
   /**
-   * Stops a run and returns it once stopped; a finished run is returned as it is.
-   * Throws ConflictError when the run executes on another instance that cannot be
-   * reached now (Redis down): the caller may try again.
+   * Stops a run and returns it once stopped (waiting a bounded time); a
+   * finished run is returned as it is. Throws ConflictError when the run
+   * executes on another instance that cannot be reached now (Redis down):
+   * the caller may try again.
    */
   async cancel(viewer: Viewer, id: string): Promise<Run> {
     const run = await this.get(viewer, id);
-    if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run;
-    if (!(await this.executor.cancel(run.id))) {
-      // Executing on another instance: ask it, and wait (bounded) until the run has ended.
-      await this.bus.requestCancel(run.id);
-      const ended = await this.waitUntilEnded(run.id, CANCEL_WAIT_MS);
-      // Its owner may be gone: the sweep ends it once the lease has expired.
-      if (!ended) await this.executor.sweep();
-    }
+    if (!isActiveStatus(run.status)) return run;
+    if (!(await this.executor.cancel(run.id, CANCEL_WAIT_MS))) await cancelElsewhere(this.options, run.id, CANCEL_WAIT_MS);
     return this.get(viewer, id);
-  }
-
-  private async waitUntilEnded(runId: string, ms: number): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      if (!(await this.isActive(runId))) return true;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return false;
-  }
-
-  private async isActive(runId: string): Promise<boolean> {
-    const rows: { status: string }[] = await this.dataSource.query(`SELECT status FROM runs WHERE id = $1`, [runId]);
-    return rows[0]?.status === 'QUEUED' || rows[0]?.status === 'RUNNING';
   }
 
   /** The run's steps from `after` on; NOT_FOUND for runs the viewer cannot see. */
   async chatSteps(viewer: Viewer, runId: string, after: number): Promise<AsyncIterableIterator<StepView>> {
     if (!Number.isInteger(after) || after < 0) throw new BadUserInputError('after must be a whole number of 0 or more.');
     const deps = {
-      store: this.store,
-      bus: this.bus,
-      maxLag: this.options.subscriberMaxLagEvents,
+      store: this.options.store,
+      bus: this.options.bus,
+      maxLag: this.limits.subscriberMaxLagEvents,
       localStart: (id: string, userId: string, from: number) => this.executor.localFollowStart(id, userId, from),
     };
     const start = await openFollow(deps, runId, viewer.id, after);
@@ -307,6 +235,6 @@ export class RunService {
 
   /** Active runs as stored so far: their partial answers' steps and their lastSeq, from one read. */
   async liveState(runIds: readonly string[]) {
-    return this.store.liveState(runIds);
+    return this.options.store.liveState(runIds);
   }
 }

@@ -7,12 +7,12 @@
  * receives it. Written in one transaction with the run's row locked, so two
  * instances never both end one run; published only once it is durable.
  */
-import type { DataSource } from 'typeorm';
-import { Run, type RunErrorCode } from '../../entities/index.js';
-import type { EventBus } from './event-bus.js';
+import { randomUUID } from 'node:crypto';
+import { Run, type RunErrorCode, type StoredStep } from '../../entities/index.js';
+import { ACTIVE_STATUSES_SQL, terminalOf } from './run-ending.js';
 import { fromRow, type RunStreamEvent } from './run-event.js';
-import { foldInto, type RunEventStore } from './run-event-store.js';
-import { RunRecorder } from './run-recorder.js';
+import { foldInto } from './run-event-store.js';
+import type { RunOutput } from './run-output.js';
 import { EMPTY_USAGE } from './step-view.js';
 
 export interface StoredEnding {
@@ -24,18 +24,14 @@ export interface StoredEnding {
 const LOCK_TIMEOUT = '5s';
 
 export class StoredEndings {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly store: RunEventStore,
-    private readonly bus: EventBus,
-  ) {}
+  constructor(private readonly output: RunOutput) {}
 
   /**
    * Ends the run if it is still active, then publishes its terminal event.
    * Returns false when it had ended already.
    */
-  async end(runId: string, ending: StoredEnding): Promise<boolean> {
-    const events = await this.dataSource.transaction(async (manager) => {
+  end(runId: string, ending: StoredEnding): Promise<boolean> {
+    return this.output.commitInTransaction(async (manager) => {
       // The row lock waits, never skips: the owner's flush holds a KEY SHARE lock on the row while
       // it inserts events (their foreign key), and FOR UPDATE is what keeps those inserts from
       // taking the seq this ending takes. A flush is short; another sweep at the same run ends it
@@ -45,24 +41,21 @@ export class StoredEndings {
         .getRepository(Run)
         .createQueryBuilder('r')
         .setLock('pessimistic_write')
-        .where(`r.id = :runId AND r.status IN ('QUEUED', 'RUNNING')`, { runId })
+        .where(`r.id = :runId AND r.status IN ${ACTIVE_STATUSES_SQL}`, { runId })
         .getMany();
-      if (!run || !run.assistantMessageId) return undefined;
-      const rows = await manager.query(
+      if (!run?.assistantMessageId) return undefined;
+      const rows: Parameters<typeof fromRow>[0][] = await manager.query(
         `SELECT run_id, seq, type, step_id, step_index, payload FROM run_events WHERE run_id = $1 ORDER BY seq`,
         [runId],
       );
+      const steps: StoredStep[] = [];
+      for (const row of rows) foldInto(steps, fromRow(row));
       // An active run's row does not follow its events: the ending comes after the newest one.
-      const newest = rows.length > 0 ? Number(rows[rows.length - 1].seq) : 0;
-      const recorder = new RunRecorder(run.id, run.conversationId, run.assistantMessageId, Math.max(run.lastSeq, newest));
-      for (const row of rows) foldInto(recorder.steps, fromRow(row));
-      recorder.finish({ kind: 'error', ...ending, usage: run.usage ?? EMPTY_USAGE, iterations: run.iterations });
-      const { events: drained, final } = recorder.drain();
-      await this.store.writeWith(manager, drained, final ? [final] : []);
-      return [...drained] as RunStreamEvent[];
+      const seq = Math.max(run.lastSeq, Number(rows.at(-1)?.seq ?? 0)) + 1;
+      const identity = { runId, conversationId: run.conversationId, assistantMessageId: run.assistantMessageId };
+      const usage = run.usage ?? EMPTY_USAGE;
+      const { event, final } = terminalOf(identity, { kind: 'error', ...ending, usage, iterations: run.iterations }, steps, randomUUID());
+      return [{ runId, events: [{ ...event, seq } as RunStreamEvent], final }];
     });
-    if (!events) return false;
-    this.bus.publish(runId, events);
-    return true;
   }
 }

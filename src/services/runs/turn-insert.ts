@@ -8,7 +8,8 @@
  * on a busy conversation (two sends racing): that is a 23505.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { Conversation } from '../../entities/index.js';
+import { Conversation, Message, Run } from '../../entities/index.js';
+import { ACTIVE_STATUSES_SQL } from './run-ending.js';
 
 export interface TurnInput {
   userId: string;
@@ -32,20 +33,13 @@ export interface TurnInput {
 
 export type TurnOutcome =
   | { kind: 'not-found' | 'busy' | 'too-many-active' | 'no-provider' }
-  | {
-      kind: 'stored';
-      conversation: Conversation;
-      thinkingEnabled: boolean;
-      startedAt: Date;
-      userPosition: string;
-      userCreatedAt: Date;
-    };
+  | { kind: 'stored'; conversation: Conversation; run: Run; userMessage: Message };
 
 // Every write is gated by `ok`; data-modifying CTEs run whether or not the final SELECT reads them.
 const TURN_SQL = `
   WITH gate AS (
     SELECT count(*) FILTER (WHERE conversation_id = $2)::int AS busy, count(*)::int AS active
-    FROM runs WHERE user_id = $1 AND status IN ('QUEUED', 'RUNNING')
+    FROM runs WHERE user_id = $1 AND status IN ${ACTIVE_STATUSES_SQL}
   ),
   existing AS (
     SELECT * FROM conversations WHERE id = $2 AND user_id = $1 AND NOT $3
@@ -126,31 +120,50 @@ export async function insertTurn(db: DataSource | EntityManager, input: TurnInpu
     input.activeRunsPerUser,
     input.hasDefaultProvider,
   ]);
-  if (!row!.ok) {
+  if (!row?.ok || !row.id || !row.started_at) {
     // In the order a client would want to hear them: a missing conversation first.
-    if (!input.newConversation && !row!.id) return { kind: 'not-found' };
-    if (row!.busy > 0) return { kind: 'busy' };
-    if (row!.active >= input.activeRunsPerUser) return { kind: 'too-many-active' };
+    if (!input.newConversation && !row?.id) return { kind: 'not-found' };
+    if (row && row.busy > 0) return { kind: 'busy' };
+    if (row && row.active >= input.activeRunsPerUser) return { kind: 'too-many-active' };
     return { kind: 'no-provider' };
   }
-  const conversation = Object.assign(new Conversation(), {
-    id: row!.id!,
-    userId: row!.user_id,
-    title: row!.title,
-    systemPrompt: row!.system_prompt,
-    providerId: row!.provider_id,
-    model: row!.model,
-    temperature: row!.temperature,
-    thinkingEnabled: row!.thinking_enabled,
-    createdAt: row!.created_at,
-    updatedAt: row!.updated_at,
-  });
-  return {
-    kind: 'stored',
-    conversation,
-    thinkingEnabled: row!.run_thinking_enabled,
-    startedAt: row!.started_at!,
-    userPosition: String(row!.user_position),
-    userCreatedAt: row!.user_created_at,
-  };
+  return { kind: 'stored', ...storedRows(input, { ...row, id: row.id, started_at: row.started_at }) };
 }
+
+/** The rows the statement stored, as entities: what it was given, and what the database chose. */
+function storedRows(input: TurnInput, row: TurnRow & { id: string; started_at: Date }) {
+  const conversation = Object.assign(new Conversation(), {
+    id: row.id,
+    userId: row.user_id,
+    title: row.title,
+    systemPrompt: row.system_prompt,
+    providerId: row.provider_id,
+    model: row.model,
+    temperature: row.temperature,
+    thinkingEnabled: row.thinking_enabled,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+  const { userId, runId, userMessageId, assistantMessageId, enabledTools, clientMutationId, ownerInstance } = input;
+  const owned = { conversationId: row.id, userId };
+  const userMessage = Object.assign(new Message(), owned, {
+    id: userMessageId, runId, role: 'user' as const, text: input.text, steps: [], tokenCount: null, usage: null,
+    position: String(row.user_position), createdAt: row.user_created_at,
+  });
+  const run = Object.assign(new Run(), owned, NEW_RUN, {
+    id: runId, userMessageId, assistantMessageId, enabledTools, clientMutationId, ownerInstance,
+    thinkingEnabled: row.run_thinking_enabled, heartbeatAt: row.started_at, startedAt: row.started_at,
+  });
+  return { conversation, userMessage, run };
+}
+
+/** A run's columns before it has done anything. */
+const NEW_RUN = {
+  status: 'QUEUED',
+  iterations: 0,
+  usage: null,
+  errorCode: null,
+  errorMessage: null,
+  lastSeq: 0,
+  finishedAt: null,
+} as const satisfies Partial<Run>;

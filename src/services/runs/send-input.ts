@@ -1,0 +1,24 @@
+/** What sendMessage accepts, validated once, and the title a new conversation gets from it. */
+import { z } from 'zod';
+import { text, type parseInput } from '../validation.js';
+
+export const sendSchema = (maxChars: number) =>
+  z
+    .object({
+      conversationId: z.string().nullish(),
+      text: text(maxChars).refine((t) => t.trim().length > 0, 'must not be empty'),
+      enabledTools: z.array(z.string().max(64)).max(64, 'at most 64 tools').nullish(),
+      thinkingEnabled: z.boolean().nullish(),
+      clientMutationId: text(200).min(1).nullish(),
+    })
+    .strict();
+
+export type SendMessageInput = z.input<ReturnType<typeof sendSchema>>;
+
+export type SendValues = ReturnType<typeof parseInput<ReturnType<typeof sendSchema>>>;
+
+/** A short title from the first message, for conversations created by sendMessage. */
+export function titleFrom(text: string): string {
+  const line = (text.trim().split('\n')[0] ?? '').trim();
+  return line.length <= 80 ? line : `${line.slice(0, 77).trimEnd()}...`;
+}
