@@ -45,7 +45,8 @@ function createEventBus(config: Config, log: Logger): EventBus {
 
 export function createServices({ dataSource, secrets, log, config, bus = createEventBus(config, log) }: ServiceDeps) {
   const users = new UserService(dataSource);
-  const providers = new ProviderService(dataSource, secrets, { allowPrivateAddresses: config.providerAllowPrivate });
+  const clients = new ClientCache({ secrets, maxRetries: config.llm.maxRetries, timeoutMs: config.llm.stallTimeoutMs });
+  const providers = new ProviderService(dataSource, secrets, { allowPrivateAddresses: config.providerAllowPrivate, clients });
   const conversations = new ConversationService(dataSource, providers);
   const tools = new ToolRegistry(builtinTools);
   const store = new RunEventStore(dataSource);
@@ -66,7 +67,7 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
     flusher,
     leases,
     planner: new RunPlanner({ dataSource, providers, registry: tools }),
-    clients: new ClientCache({ secrets, maxRetries: config.llm.maxRetries, timeoutMs: config.llm.stallTimeoutMs }),
+    clients,
     tools: new ToolExecutor(tools),
     limits: {
       maxIterations: config.maxIterations,

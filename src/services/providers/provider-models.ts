@@ -4,14 +4,14 @@
  * the provider each time.
  */
 import type { Provider } from '../../entities/index.js';
-import { createOpenAIClient } from '../llm/openai-client.js';
-import type { SecretBox } from '../secrets/secret-box.js';
+import type { ClientCache } from '../llm/client-cache.js';
 
 export class ProviderModels {
   private readonly cache = new Map<string, { version: number; at: number; models: Promise<string[]> }>();
 
   constructor(
-    private readonly secrets: SecretBox,
+    /** The runs' SDK clients: a models list needs no client of its own. */
+    private readonly clients: ClientCache,
     /** How long an answer is reused. */
     private readonly ttlMs = 60_000,
   ) {}
@@ -37,9 +37,10 @@ export class ProviderModels {
 
   private async fetchModels(provider: Provider, publicOnly: boolean): Promise<string[]> {
     try {
-      const client = createOpenAIClient(provider, this.secrets, { maxRetries: 0, timeoutMs: 5_000, publicOnly });
+      const { client } = this.clients.clientFor(provider, publicOnly);
       const ids: string[] = [];
-      for await (const model of client.models.list()) {
+      // A settings page waits on it: one attempt, 5 s at most.
+      for await (const model of client.models.list({ maxRetries: 0, timeout: 5_000 })) {
         ids.push(model.id);
         if (ids.length >= 1000) break;
       }

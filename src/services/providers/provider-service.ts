@@ -17,10 +17,13 @@ import { assertPublicBaseUrl } from './address-policy.js';
 import { ManagedProviders, type ManagedProviderConfig } from './managed-providers.js';
 import { createSchema, updateSchema, type CreateProviderInput, type UpdateProviderInput } from './provider-input.js';
 import { keyColumns, withoutCredentials } from './provider-keys.js';
+import type { ClientCache } from '../llm/client-cache.js';
 import { ProviderModels } from './provider-models.js';
 
 export interface ProviderServiceOptions {
   allowPrivateAddresses: boolean;
+  /** The SDK clients, shared with the runs. */
+  clients: ClientCache;
   /** How long `models()` answers are reused. */
   modelsCacheMs?: number;
 }
@@ -35,7 +38,7 @@ export class ProviderService {
     private readonly options: ProviderServiceOptions,
   ) {
     this.managed = new ManagedProviders(dataSource, secrets);
-    this.catalog = new ProviderModels(secrets, options.modelsCacheMs);
+    this.catalog = new ProviderModels(options.clients, options.modelsCacheMs);
   }
 
   private get repo() {
