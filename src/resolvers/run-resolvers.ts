@@ -1,6 +1,7 @@
 /** Runs: check the viewer, decode ids, call the run service. */
 import type { Message, Run, StoredStep } from '../entities/index.js';
-import { messageText } from '../services/runs/run-ending.js';
+import { closingIterator } from '../services/async-iteration.js';
+import { isActiveStatus, messageText } from '../services/runs/run-ending.js';
 import type { StepView } from '../services/runs/step-view.js';
 import { storedStepView } from '../services/runs/step-view.js';
 import { SubscriberTooSlowError } from '../services/errors.js';
@@ -40,23 +41,9 @@ export async function chatSteps(ctx: GraphQLContext, globalRunId: string, after:
   const buffered = ctx.bufferedBytes;
   const limit = ctx.maxBufferedBytes;
   if (!buffered || limit === undefined) return steps;
-  // Not an async generator: its cleanup must run even if it is returned before it starts.
-  const checked: AsyncIterableIterator<StepView> = {
-    async next() {
-      const result = await steps.next();
-      if (!result.done && buffered() > limit) {
-        await steps.return?.();
-        throw new SubscriberTooSlowError(result.value.seq - 1);
-      }
-      return result;
-    },
-    return: (value?: unknown) => steps.return!(value),
-    throw: (error?: unknown) => steps.throw!(error),
-    [Symbol.asyncIterator]() {
-      return checked;
-    },
-  };
-  return checked;
+  return closingIterator(steps, () => {}, (step) => {
+    if (buffered() > limit) throw new SubscriberTooSlowError(step.seq - 1);
+  });
 }
 
 /** An active run as stored so far (steps and lastSeq from one read, shared by every field of the request). */
@@ -69,7 +56,7 @@ function liveRun(ctx: GraphQLContext, runId: string) {
 
 /** A run's lastSeq: stored once it has ended, its newest step event's while it is active. */
 export async function runLastSeq(ctx: GraphQLContext, run: Run): Promise<number> {
-  if (run.status !== 'QUEUED' && run.status !== 'RUNNING') return run.lastSeq;
+  if (!isActiveStatus(run.status)) return run.lastSeq;
   return (await liveRun(ctx, run.id)).lastSeq;
 }
 

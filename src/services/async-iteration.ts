@@ -4,7 +4,12 @@
  * `finally`; a subscription that a client completes at once would then leak
  * what was opened for it (a live listener).
  */
-export function closingIterator<T>(source: AsyncIterator<T>, onClose: () => void): AsyncIterableIterator<T> {
+export function closingIterator<T>(
+  source: AsyncIterator<T>,
+  onClose: () => void,
+  /** Sees each value before it is handed on; what it throws ends the iteration (the source is returned) with that error. */
+  inspect?: (value: T) => void,
+): AsyncIterableIterator<T> {
   let closed = false;
   const close = () => {
     if (closed) return;
@@ -13,14 +18,24 @@ export function closingIterator<T>(source: AsyncIterator<T>, onClose: () => void
   };
   return {
     async next() {
+      let result: IteratorResult<T>;
       try {
-        const result = await source.next();
+        result = await source.next();
         if (result.done) close();
-        return result;
       } catch (error) {
         close();
         throw error;
       }
+      if (!result.done && inspect) {
+        try {
+          inspect(result.value);
+        } catch (error) {
+          close();
+          await source.return?.();
+          throw error;
+        }
+      }
+      return result;
     },
     async return(value?: unknown) {
       close();
