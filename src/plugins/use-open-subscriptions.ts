@@ -5,6 +5,7 @@
  * counts until it completes, fails, or its consumer returns it.
  */
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import { closingIterator } from '../services/async-iteration.js';
 
 export interface OpenSubscriptions {
   readonly count: number;
@@ -32,49 +33,9 @@ export function useOpenSubscriptions(): Plugin & OpenSubscriptions {
         onSubscribeResult({ result, setResult }) {
           if (!isAsyncIterable(result)) return;
           count += 1;
-          setResult(onceEnded(result, closed));
+          setResult(closingIterator(result[Symbol.asyncIterator](), closed));
         },
       };
-    },
-  };
-}
-
-/**
- * `source`, calling `ended` once when it is done, fails or is returned. A
- * plain iterator, not an async generator, whose `return()` would wait
- * behind a pending `next()`.
- */
-function onceEnded<T>(source: AsyncIterable<T>, ended: () => void): AsyncIterableIterator<T> {
-  const iterator = source[Symbol.asyncIterator]();
-  let done = false;
-  const end = () => {
-    if (done) return;
-    done = true;
-    ended();
-  };
-  return {
-    async next() {
-      try {
-        const result = await iterator.next();
-        if (result.done) end();
-        return result;
-      } catch (error) {
-        end();
-        throw error;
-      }
-    },
-    async return(value?: unknown) {
-      // The consumer is gone: there is nothing left to deliver to it.
-      end();
-      return (await iterator.return?.(value)) ?? { done: true, value: undefined };
-    },
-    async throw(error?: unknown) {
-      end();
-      if (iterator.throw) return iterator.throw(error);
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return this;
     },
   };
 }
