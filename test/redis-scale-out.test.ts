@@ -11,15 +11,12 @@ import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
 import { FAKE_API_KEY, follow, readRun, send, startChatServer, type Step } from './helpers/chat.js';
 import { spawnServer } from './helpers/process.js';
 import { REDIS_URL, redisReachable } from './helpers/redis.js';
-import { backends, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
+import { freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
 
 const redisUp = await redisReachable();
-const postgresUp = backends().includes('postgres');
-if (!redisUp || !postgresUp) {
-  process.stdout.write(`\n[tests] scale-out tests skipped: ${!redisUp ? `Redis (${REDIS_URL})` : 'PostgreSQL'} is not reachable.\n`);
-}
+if (!redisUp) process.stdout.write(`\n[tests] scale-out tests skipped: Redis (${REDIS_URL}) is not reachable.\n`);
 
-describe.skipIf(!redisUp || !postgresUp)('scale-out with Redis', () => {
+describe.skipIf(!redisUp)('scale-out with Redis', () => {
   let fake: FakeLlm;
   let database: FreshDatabase;
   let a: TestServer;
@@ -30,7 +27,7 @@ describe.skipIf(!redisUp || !postgresUp)('scale-out with Redis', () => {
 
   beforeAll(async () => {
     fake = await startFakeLlm();
-    database = await freshDatabase('postgres');
+    database = await freshDatabase('embedded');
     a = await startChatServer(fake, { database, env });
     b = await startChatServer(fake, { database, env });
     token = await a.token('shared-user', 1, 'Shared');
