@@ -27,6 +27,8 @@ if (!redisUp) process.stdout.write(`\n[tests] Redis outage tests skipped: Redis 
 const MAX_LAG_MS = 1_000;
 /** cancelRun during an outage answers within this (its publish is bounded at 3 s). */
 const MAX_CANCEL_MS = 8_000;
+/** sendMessage during an outage answers within this (the send limiter waits at most 1 s for Redis). */
+const MAX_SEND_MS = 3_000;
 
 describe.skipIf(!redisUp)('Redis connections cut or held', () => {
   let fake: FakeLlm;
@@ -107,6 +109,25 @@ describe.skipIf(!redisUp)('Redis connections cut or held', () => {
         return response.data?.cancelRun?.status === 'CANCELLED' && response;
       }, 30_000, 200);
       expect(retried).toBeTruthy();
+    });
+  }
+
+  for (const outage of ['held', 'cut and held'] as const) {
+    it(`answers sendMessage on B within a few seconds while Redis is ${outage}, counting the send in memory`, { timeout: 60_000 }, async () => {
+      fake.enqueue(text('sent during the outage'));
+      proxy.hold(true);
+      if (outage === 'cut and held') proxy.cut();
+      let sent;
+      const started = performance.now();
+      try {
+        sent = await send(b, token, { text: `send while Redis is ${outage}` });
+      } finally {
+        proxy.hold(false);
+        proxy.cut();
+      }
+      expect(performance.now() - started).toBeLessThan(MAX_SEND_MS);
+      expect(sent.runId).toEqual(expect.any(String));
+      await eventually(async () => ['COMPLETED', 'FAILED', 'CANCELLED', 'INTERRUPTED'].includes((await readRun(b, token, sent.runId)).status));
     });
   }
 });

@@ -131,3 +131,41 @@ describe.skipIf(!redisUp)('scale-out with Redis', () => {
     }
   });
 });
+
+describe.skipIf(!redisUp)('the per-user send rate with Redis', () => {
+  let fake: FakeLlm;
+  let database: FreshDatabase;
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    fake = await startFakeLlm();
+    database = await freshDatabase('embedded');
+    const env = { REDIS_URL, REDIS_PREFIX: `chat-run-test-${crypto.randomBytes(4).toString('hex')}:`, SEND_RATE_PER_MINUTE: '3' };
+    a = await startChatServer(fake, { database, env });
+    b = await startChatServer(fake, { database, env });
+  });
+  afterAll(async () => {
+    await a?.stop();
+    await b?.stop();
+    await database?.drop();
+    await fake?.close();
+  });
+
+  it('counts the sends of a user across instances', async () => {
+    const token = await a.token('rate-user');
+    for (const server of [a, b, a]) {
+      fake.enqueue(text('ok'));
+      const { runId } = await send(server, token, { text: 'counted once, wherever it lands' });
+      await follow(server, token, runId);
+    }
+    for (const server of [b, a]) {
+      const refused = await server.gql(`mutation { sendMessage(input: { text: "one too many" }) { run { id } } }`, {}, token);
+      expect(refused.errors?.[0]).toMatchObject({
+        message: 'At most 3 messages a minute; try again shortly.',
+        extensions: { code: 'RATE_LIMITED', retryAfterMs: expect.any(Number) },
+      });
+    }
+  });
+});
+
