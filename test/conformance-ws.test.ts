@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { eventually, send, startChatServer } from './helpers/chat.js';
+import { send, startChatServer } from './helpers/chat.js';
 import type { TestServer } from './helpers/server.js';
 
 const STEPS = `subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { __typename ... on TextStep { seq delta } ... on DoneStep { seq } } }`;
@@ -122,7 +122,7 @@ describe('graphql-ws protocol edges', () => {
   });
 
   it('stops the server-side work for a subscriber on complete', async () => {
-    await eventually(() => server.app.services.bus.listenerCount === 0);
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 10_000 }).toBe(0);
     const baseline = server.app.services.bus.listenerCount;
     fake.enqueue(text('a b c d e f g h i j k l m n o p q r s t u v w x y z', { delayMs: 40 }));
     const { runId } = await send(server, token, { text: 'slow for complete' });
@@ -130,10 +130,10 @@ describe('graphql-ws protocol edges', () => {
     raw.send({ id: 'live', type: 'subscribe', payload: { query: STEPS, variables: { runId } } });
     const first = await raw.next('next');
     expect(first.id).toBe('live');
-    await eventually(() => server.app.services.bus.listenerCount > baseline);
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 10_000 }).toBeGreaterThan(baseline);
 
     raw.send({ id: 'live', type: 'complete' });
-    await eventually(() => server.app.services.bus.listenerCount === baseline, 5_000);
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 5_000 }).toBe(baseline);
     await new Promise((r) => setTimeout(r, 100)); // let anything sent before the listener went land
     const seen = raw.messages.filter((m) => m.type === 'next' && m.id === 'live').length;
     // The run goes on streaming (about 25 more words at 40 ms); nothing more reaches this socket.

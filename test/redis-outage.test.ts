@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStreamEvent } from '../src/services/runs/run-event.js';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { eventually, readRun, send, startChatServer } from './helpers/chat.js';
+import { readRun, send, startChatServer } from './helpers/chat.js';
 import { REDIS_URL, redisReachable, startRedisProxy, type RedisProxy } from './helpers/redis.js';
 import { freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
 
@@ -90,7 +90,7 @@ describe.skipIf(!redisUp)('Redis connections cut or held', () => {
     it(`answers cancelRun on B for a run on A within a few seconds while Redis is ${outage}`, { timeout: 60_000 }, async () => {
       fake.enqueue(text(Array.from({ length: 3000 }, (_, i) => `w${i}`).join(' '), { delayMs: 10 }));
       const { runId } = await send(a, token, { text: `cancel me while Redis is ${outage}` });
-      await eventually(async () => (await readRun(a, token, runId)).status === 'RUNNING');
+      await expect.poll(async () => (await readRun(a, token, runId)).status, { timeout: 10_000 }).toBe('RUNNING');
       proxy.hold(true);
       if (outage === 'cut and held') proxy.cut();
       let answer;
@@ -104,11 +104,12 @@ describe.skipIf(!redisUp)('Redis connections cut or held', () => {
       expect(performance.now() - started).toBeLessThan(MAX_CANCEL_MS);
       expect(answer.errors?.[0]).toMatchObject({ extensions: { code: 'CONFLICT' }, message: expect.stringMatching(/try again/i) });
       // Once Redis is back, the cancel goes through.
-      const retried = await eventually(async () => {
-        const response = await b.gql(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: runId }, token);
-        return response.data?.cancelRun?.status === 'CANCELLED' && response;
-      }, 30_000, 200);
-      expect(retried).toBeTruthy();
+      await expect
+        .poll(async () => (await b.gql(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: runId }, token)).data?.cancelRun?.status, {
+          timeout: 30_000,
+          interval: 200,
+        })
+        .toBe('CANCELLED');
     });
   }
 
@@ -127,7 +128,7 @@ describe.skipIf(!redisUp)('Redis connections cut or held', () => {
       }
       expect(performance.now() - started).toBeLessThan(MAX_SEND_MS);
       expect(sent.runId).toEqual(expect.any(String));
-      await eventually(async () => ['COMPLETED', 'FAILED', 'CANCELLED', 'INTERRUPTED'].includes((await readRun(b, token, sent.runId)).status));
+      await expect.poll(async () => (await readRun(b, token, sent.runId)).status, { timeout: 10_000 }).toMatch(/COMPLETED|FAILED|CANCELLED|INTERRUPTED/);
     });
   }
 });
