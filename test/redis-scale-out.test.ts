@@ -43,11 +43,17 @@ describe.skipIf(!redisUp)('scale-out with Redis', () => {
     fake.enqueue(text(Array.from({ length: 60 }, (_, i) => `w${i}`).join(' '), { delayMs: 15 }));
     const { runId } = await send(a, token, { text: 'from A' });
     let firstSeen: number | undefined;
+    let seenOnB = 0;
+    let joinLate!: () => void;
+    const fewEventsOnB = new Promise<void>((resolve) => (joinLate = resolve));
     const [onA, onB, lateOnB] = await Promise.all([
       follow(a, token, runId),
-      follow(b, token, runId, 0, (s) => (firstSeen ??= s.seq)),
+      follow(b, token, runId, 0, (s) => {
+        firstSeen ??= s.seq;
+        if (++seenOnB === 10) joinLate();
+      }),
       // joins after a few events: replay from the database, then live over Redis
-      new Promise<{ steps: Step[] }>((resolve) => setTimeout(() => resolve(follow(b, token, runId)), 300)),
+      fewEventsOnB.then(() => follow(b, token, runId)),
     ]);
     expect(onA.steps.at(-1)!.__typename).toBe('DoneStep');
     expect(onB.steps).toEqual(onA.steps);
@@ -76,8 +82,11 @@ describe.skipIf(!redisUp)('scale-out with Redis', () => {
   it('stops a run executing on A when cancelRun is sent to B', async () => {
     fake.enqueue(text(Array.from({ length: 400 }, (_, i) => `t${i}`).join(' '), { delayMs: 20 }));
     const { runId } = await send(a, token, { text: 'long one' });
-    const following = follow(b, token, runId);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Cancelled once its steps reach B: executing on A and published over Redis.
+    let streamed!: () => void;
+    const streaming = new Promise<void>((resolve) => (streamed = resolve));
+    const following = follow(b, token, runId, 0, (s) => s.seq >= 5 && streamed());
+    await streaming;
     const cancelled = await b.gql(`mutation($id: ID!) { cancelRun(id: $id) { status } }`, { id: runId }, token);
     expect(cancelled).toEqual({ data: { cancelRun: { status: 'CANCELLED' } } });
     const { steps } = await following;
