@@ -114,7 +114,7 @@ describe.skipIf(!redisUp)('Redis connections cut or held', () => {
   }
 
   for (const outage of ['held', 'cut and held'] as const) {
-    it(`answers sendMessage on B within a few seconds while Redis is ${outage}, counting the send in memory`, { timeout: 60_000 }, async () => {
+    it(`answers sendMessage on B within a few seconds while Redis is ${outage}: the send limit does not wait for Redis`, { timeout: 60_000 }, async () => {
       fake.enqueue(text('sent during the outage'));
       proxy.hold(true);
       if (outage === 'cut and held') proxy.cut();
