@@ -2,7 +2,8 @@
  * Two instances whose Redis connections go through a TCP proxy, so a test
  * can cut them (ioredis reconnects) or hold them (an outage that still looks
  * connected): live events keep reaching the other instance promptly after a
- * reconnect, and cancelRun answers within a few seconds during an outage.
+ * reconnect, and cancelRun and sendMessage answer within a few seconds
+ * during an outage.
  * And a server started with an unreachable REDIS_URL says so in one line.
  */
 import { spawn } from 'node:child_process';

@@ -3,7 +3,8 @@
  * followed from B with gapless replay and live events, a cancel sent to B
  * stops the run on A, and when A dies (SIGKILL) B's sweep ends the run as
  * INTERRUPTED after the lease, keeping the flushed text, and B's
- * subscribers get the ErrorStep.
+ * subscribers get the ErrorStep. A user's sends count against one limit
+ * whichever instance takes them.
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
