@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { eventually, expectGapless, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { expectGapless, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import type { TestServer } from './helpers/server.js';
 import { readEvents } from './helpers/sse.js';
 
@@ -73,7 +73,7 @@ describe('chatSteps over SSE (yoga)', () => {
     expect(first.steps.map((s) => s.seq)).toEqual([1, 2, 3]);
     expect(first.completed).toBe(false);
     // The aborted request's server-side listener goes away.
-    await eventually(() => server.app.services.bus.listenerCount === 0, 5_000);
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 5_000 }).toBe(0);
 
     const lastSeq = first.steps.at(-1)!.seq;
     const rest = await subscribe(runId, lastSeq);

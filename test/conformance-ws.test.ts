@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { eventually, send, startChatServer } from './helpers/chat.js';
+import { readRun, send, startChatServer } from './helpers/chat.js';
 import type { TestServer } from './helpers/server.js';
 
 const STEPS = `subscription($runId: ID!, $after: Int) { chatSteps(runId: $runId, after: $after) { __typename ... on TextStep { seq delta } ... on DoneStep { seq } } }`;
@@ -50,9 +50,10 @@ function open(url: string): Promise<RawSocket> {
         }
         if (socket.readyState === WebSocket.CLOSED) throw new Error(`socket closed waiting for ${type ?? 'a message'}`);
         if (Date.now() > deadline) throw new Error(`no ${type ?? 'message'} in ${ms} ms`);
+        // Woken by the next message or the close; the timer only bounds the wait by the deadline.
         await new Promise<void>((resolve) => {
           waiters.push(resolve);
-          setTimeout(resolve, 50);
+          setTimeout(resolve, Math.max(0, deadline - Date.now()) + 1);
         });
       }
     },
@@ -122,7 +123,7 @@ describe('graphql-ws protocol edges', () => {
   });
 
   it('stops the server-side work for a subscriber on complete', async () => {
-    await eventually(() => server.app.services.bus.listenerCount === 0);
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 10_000 }).toBe(0);
     const baseline = server.app.services.bus.listenerCount;
     fake.enqueue(text('a b c d e f g h i j k l m n o p q r s t u v w x y z', { delayMs: 40 }));
     const { runId } = await send(server, token, { text: 'slow for complete' });
@@ -130,21 +131,26 @@ describe('graphql-ws protocol edges', () => {
     raw.send({ id: 'live', type: 'subscribe', payload: { query: STEPS, variables: { runId } } });
     const first = await raw.next('next');
     expect(first.id).toBe('live');
-    await eventually(() => server.app.services.bus.listenerCount > baseline);
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 10_000 }).toBeGreaterThan(baseline);
 
     raw.send({ id: 'live', type: 'complete' });
-    await eventually(() => server.app.services.bus.listenerCount === baseline, 5_000);
-    await new Promise((r) => setTimeout(r, 100)); // let anything sent before the listener went land
-    const seen = raw.messages.filter((m) => m.type === 'next' && m.id === 'live').length;
-    // The run goes on streaming (about 25 more words at 40 ms); nothing more reaches this socket.
-    await new Promise((r) => setTimeout(r, 400));
-    const after = raw.messages.filter((m) => m.type === 'next' && m.id === 'live').length;
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 5_000 }).toBe(baseline);
+    // The server answers a ping after what it sent before: once the pong is here, so is anything
+    // sent before the listener went. The connection itself is fine.
+    const roundTrip = async () => {
+      raw.send({ type: 'ping' });
+      expect((await raw.next('pong')).type).toBe('pong');
+    };
+    await roundTrip();
+    const live = () => raw.messages.filter((m) => m.type === 'next' && m.id === 'live');
+    const seen = live().length;
+    const lastSeen = Math.max(...live().map((m) => m.payload.data.chatSteps.seq as number));
+    // The run goes on streaming (about 25 more words at 40 ms), stored and published: five more steps.
+    await expect.poll(async () => (await readRun(server, token, runId)).lastSeq, { timeout: 5_000 }).toBeGreaterThanOrEqual(lastSeen + 5);
+    await roundTrip();
     // A message already in flight when `complete` was sent may still land; none after the listener is gone.
-    expect(after).toBe(seen);
+    expect(live().length).toBe(seen);
     expect(raw.messages.some((m) => m.type === 'complete' && m.id === 'live')).toBe(false);
-    // The connection itself is fine: ping still answers.
-    raw.send({ type: 'ping' });
-    expect((await raw.next('pong')).type).toBe('pong');
     raw.socket.close(1000);
   });
 });

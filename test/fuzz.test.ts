@@ -12,12 +12,13 @@
  * WebSocket closes must use graphql-ws codes, nothing may answer
  * INTERNAL_SERVER_ERROR, and no half-written rows may be left behind.
  */
+import pLimit from 'p-limit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, eventually, send, startChatServer } from './helpers/chat.js';
+import { chat, send, startChatServer } from './helpers/chat.js';
 import { openAcked, openRaw } from './helpers/raw-ws.js';
 import { unknownId } from './helpers/rows.js';
-import { inPool, scaled, seededRng, type Rng } from './helpers/scale.js';
+import { scaled, seededRng, type Rng } from './helpers/scale.js';
 import { backends, type Backend, type TestServer } from './helpers/server.js';
 import { describe } from 'vitest';
 
@@ -353,47 +354,56 @@ for (const backend of scaled<Backend[]>(['embedded'], backends())) describe(`fuz
 
   it(`${HTTP_CASES} malformed HTTP requests and ${WS_CASES} hostile sockets: protocol-correct answers, no crash, no half-written rows`, { timeout: scaled(120_000, 900_000) }, async () => {
     const rng = seededRng(`fuzz [${backend}]`);
+    const limit = pLimit(CONCURRENCY);
     const started = Date.now();
     const failures: string[] = [];
     const httpCases = Array.from({ length: HTTP_CASES }, () => httpCase(rng, foreign, ownConversation));
-    await inPool(httpCases, CONCURRENCY, async (c, i) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
-      if (c.method !== 'GET' && !c.headers) headers['content-type'] = 'application/json';
-      Object.assign(headers, c.headers);
-      const response = await fetch(server.url + (c.search ?? ''), { method: c.method ?? 'POST', headers, body: c.method === 'GET' ? undefined : c.body });
-      const textBody = await response.text();
-      let body: HttpOutcome['body'];
-      try {
-        body = JSON.parse(textBody);
-      } catch {
-        body = undefined;
-      }
-      const problem = checkHttp(c, { status: response.status, text: textBody, body });
-      if (problem) failures.push(`http #${i} ${c.name}: ${problem}; request ${(c.search ?? c.body ?? '').slice(0, 160)}; answer ${response.status} ${textBody.slice(0, 200)}`);
-    });
+    await Promise.all(
+      httpCases.map((c, i) =>
+        limit(async () => {
+          const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+          if (c.method !== 'GET' && !c.headers) headers['content-type'] = 'application/json';
+          Object.assign(headers, c.headers);
+          const response = await fetch(server.url + (c.search ?? ''), { method: c.method ?? 'POST', headers, body: c.method === 'GET' ? undefined : c.body });
+          const textBody = await response.text();
+          let body: HttpOutcome['body'];
+          try {
+            body = JSON.parse(textBody);
+          } catch {
+            body = undefined;
+          }
+          const problem = checkHttp(c, { status: response.status, text: textBody, body });
+          if (problem) failures.push(`http #${i} ${c.name}: ${problem}; request ${(c.search ?? c.body ?? '').slice(0, 160)}; answer ${response.status} ${textBody.slice(0, 200)}`);
+        }),
+      ),
+    );
     const httpMs = Date.now() - started;
 
     // graphql-ws itself closes with 4500 (and logs to stderr) when a client sends a well-formed
     // message only servers send (next, error, connection_ack): the library's behaviour, counted here.
     let internalCloses = 0;
     const wsCases = Array.from({ length: WS_CASES }, () => wsCase(rng, foreign, activeRunId));
-    await inPool(wsCases, CONCURRENCY, async (c, i) => {
-      const socket = c.init ? await openAcked(server.wsUrl, token) : await openRaw(server.wsUrl);
-      for (const frame of c.frames) socket.send(frame);
-      // Closed by the server, or still open after a while (then nothing more is expected). A case
-      // that must close gets as long as a loaded machine needs; an oversized frame takes a while to send.
-      const settle = c.closes.includes(STAYS_OPEN) ? 300 : 5_000;
-      const outcome = await Promise.race([socket.closed, new Promise<null>((r) => setTimeout(() => r(null), settle))]);
-      const code = outcome?.code ?? STAYS_OPEN;
-      if (!c.closes.includes(code)) failures.push(`ws #${i} ${c.name}: closed ${code} (${outcome?.reason}), allowed ${c.closes.join('/')}; frames ${JSON.stringify(c.frames.map((f) => (Buffer.isBuffer(f) ? '<binary>' : typeof f === 'string' ? f.slice(0, 80) : f))).slice(0, 300)}`);
-      if (code === 4500) internalCloses++;
-      const internal = socket.messages.find((m) => JSON.stringify(m).includes('INTERNAL_SERVER_ERROR'));
-      if (internal) failures.push(`ws #${i} ${c.name}: INTERNAL_SERVER_ERROR ${JSON.stringify(internal).slice(0, 200)}`);
-      // A NOT_FOUND subscription answers once and completes; anything else that answered must be well-formed.
-      for (const m of socket.messages) if (typeof m !== 'object' || !m || typeof m.type !== 'string') failures.push(`ws #${i}: malformed server message ${String(m).slice(0, 80)}`);
-      socket.ws.terminate();
-      await socket.closed;
-    });
+    await Promise.all(
+      wsCases.map((c, i) =>
+        limit(async () => {
+          const socket = c.init ? await openAcked(server.wsUrl, token) : await openRaw(server.wsUrl);
+          for (const frame of c.frames) socket.send(frame);
+          // Closed by the server, or still open after a while (then nothing more is expected). A case
+          // that must close gets as long as a loaded machine needs; an oversized frame takes a while to send.
+          const settle = c.closes.includes(STAYS_OPEN) ? 300 : 5_000;
+          const outcome = await Promise.race([socket.closed, new Promise<null>((r) => setTimeout(() => r(null), settle))]);
+          const code = outcome?.code ?? STAYS_OPEN;
+          if (!c.closes.includes(code)) failures.push(`ws #${i} ${c.name}: closed ${code} (${outcome?.reason}), allowed ${c.closes.join('/')}; frames ${JSON.stringify(c.frames.map((f) => (Buffer.isBuffer(f) ? '<binary>' : typeof f === 'string' ? f.slice(0, 80) : f))).slice(0, 300)}`);
+          if (code === 4500) internalCloses++;
+          const internal = socket.messages.find((m) => JSON.stringify(m).includes('INTERNAL_SERVER_ERROR'));
+          if (internal) failures.push(`ws #${i} ${c.name}: INTERNAL_SERVER_ERROR ${JSON.stringify(internal).slice(0, 200)}`);
+          // A NOT_FOUND subscription answers once and completes; anything else that answered must be well-formed.
+          for (const m of socket.messages) if (typeof m !== 'object' || !m || typeof m.type !== 'string') failures.push(`ws #${i}: malformed server message ${String(m).slice(0, 80)}`);
+          socket.ws.terminate();
+          await socket.closed;
+        }),
+      ),
+    );
     process.stdout.write(
       `[fuzz [${backend}]] ${HTTP_CASES} HTTP cases in ${httpMs} ms, ${WS_CASES} WebSocket cases in ${Date.now() - started - httpMs} ms, ${failures.length} failures; ${internalCloses} closes with graphql-ws's 4500 for server-only message types\n`,
     );
@@ -407,7 +417,7 @@ for (const backend of scaled<Backend[]>(['embedded'], backends())) describe(`fuz
 
     // No half-written rows. Let the runs the fuzz started finish (and stop the slow one).
     await server.gql('mutation($id: ID!) { cancelRun(id: $id) { status } }', { id: activeRunId }, token);
-    await eventually(() => server.app.services.executor.activeCount === 0, 20_000);
+    await expect.poll(() => server.app.services.executor.activeCount, { timeout: 20_000 }).toBe(0);
     const q = (sql: string, params: unknown[] = []) => server.app.database.dataSource.query(sql, params) as Promise<any[]>;
     expect(await q(`SELECT r.id FROM runs r LEFT JOIN messages m ON m.id = r.user_message_id
                     WHERE m.id IS NULL OR m.role <> 'user' OR m.conversation_id <> r.conversation_id`)).toEqual([]);

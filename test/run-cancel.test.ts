@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chatRequests, reply, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, eventually, follow, readRun, RUN_FIELDS, send, STEP_FIELDS, type Step, chatSuite } from './helpers/chat.js';
+import { chat, follow, readRun, RUN_FIELDS, send, STEP_FIELDS, type Step, chatSuite } from './helpers/chat.js';
 import { unknownId } from './helpers/rows.js';
 import { expectRunFailed, registerTestTools, sleep, type SleepRecord } from './helpers/runs.js';
 import { codeOf, describeEachBackend, type TestServer } from './helpers/server.js';
@@ -60,7 +60,7 @@ describeEachBackend('cancelling runs', (backend) => {
 
     const result = await done;
     await expectRunFailed(server, token, { ...result, runId: sent.runId }, 'CANCELLED', run.assistantMessage.text);
-    await eventually(() => fake.open === 0, 5_000);
+    await expect.poll(() => fake.open, { timeout: 5_000 }).toBe(0);
     expect(chatRequests(fake).length - before).toBe(1);
     // The conversation takes the next message.
     fake.enqueue(text('Next.'));
@@ -74,7 +74,7 @@ describeEachBackend('cancelling runs', (backend) => {
     const sent = await send(server, token, { text: 'sleep', enabledTools: ['sleepy'] });
     const { reached, done } = followUntil(sent.runId, (s) => s.__typename === 'ToolCallStep');
     await reached;
-    await eventually(() => sleeps.length === 1, 5_000);
+    await expect.poll(() => sleeps.length, { timeout: 5_000 }).toBe(1);
     const started = Date.now();
     const response = await server.gql(CANCEL, { id: sent.runId }, token);
     expect(response.data!.cancelRun.status).toBe('CANCELLED');
@@ -83,7 +83,7 @@ describeEachBackend('cancelling runs', (backend) => {
     expect(result.steps.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'CANCELLED', retryable: false });
     expect(result.steps.some((s) => s.__typename === 'ToolResultStep')).toBe(false);
     // The tool saw the abort.
-    await eventually(() => sleeps[0]!.end !== undefined, 5_000);
+    await expect.poll(() => sleeps[0]!.end !== undefined, { timeout: 5_000 }).toBe(true);
     expect(sleeps[0]!.aborted).toBe(true);
     // Nothing is recorded later either.
     await sleep(200);
@@ -97,13 +97,13 @@ describeEachBackend('cancelling runs', (backend) => {
   it('while the provider has not answered yet: CANCELLED with nothing produced, the request aborted', async () => {
     fake.enqueue({ type: 'hang' });
     const sent = await send(server, token, { text: 'hang on' });
-    await eventually(() => fake.open === 1, 5_000);
+    await expect.poll(() => fake.open, { timeout: 5_000 }).toBe(1);
     const following = follow(server, token, sent.runId);
     const response = await server.gql(CANCEL, { id: sent.runId }, token);
     expect(response.data!.cancelRun).toMatchObject({ status: 'CANCELLED', assistantMessage: null, error: { code: 'CANCELLED' } });
     const result = await following;
     await expectRunFailed(server, token, { ...result, runId: sent.runId }, 'CANCELLED', null);
-    await eventually(() => fake.open === 0, 5_000);
+    await expect.poll(() => fake.open, { timeout: 5_000 }).toBe(0);
   });
 
   it('is idempotent on finished runs: returns them unchanged', async () => {
@@ -120,7 +120,7 @@ describeEachBackend('cancelling runs', (backend) => {
     expect(cancelled.status).toBe('CANCELLED');
     const again = (await server.gql(CANCEL, { id: sent.runId }, token)).data!.cancelRun;
     expect(again).toEqual(cancelled);
-    await eventually(() => fake.open === 0, 5_000);
+    await expect.poll(() => fake.open, { timeout: 5_000 }).toBe(0);
   });
 
   it("answers NOT_FOUND for another user's run and for unknown or malformed ids, cancelling nothing", async () => {
@@ -147,7 +147,7 @@ describeEachBackend('cancelling runs', (backend) => {
     expect(deleted.data!.deleteConversation).toBe(sent.conversationId);
     const result = await done;
     expect(result.steps.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'CANCELLED' });
-    await eventually(() => fake.open === 0, 5_000);
+    await expect.poll(() => fake.open, { timeout: 5_000 }).toBe(0);
     const gone = await server.gql('query($id: ID!) { conversation(id: $id) { id } run: node(id: $id) { id } }', { id: sent.conversationId }, token);
     expect(gone.data).toEqual({ conversation: null, run: null });
     expect((await server.gql('query($id: ID!) { run(id: $id) { id } }', { id: sent.runId }, token)).data!.run).toBeNull();

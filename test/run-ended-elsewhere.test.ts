@@ -7,7 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import { text, type FakeLlm } from './fixtures/fake-llm.js';
-import { chat, chatSuite, eventually, expectGapless, follow, send, type Step } from './helpers/chat.js';
+import { chat, chatSuite, expectGapless, follow, send, type Step } from './helpers/chat.js';
 import { rowIdOf, sql } from './helpers/rows.js';
 import { describeEachBackend, type TestServer } from './helpers/server.js';
 
@@ -26,7 +26,7 @@ describeEachBackend('a run ended by another instance', (backend) => {
     const { runId } = await send(server, token, { text: 'a slow answer' });
     const seen: Step[] = [];
     const following = follow(server, token, runId, 0, (step) => seen.push(step));
-    await eventually(() => seen.filter((s) => s.__typename === 'TextStep').length >= 3, 5_000);
+    await expect.poll(() => seen.filter((s) => s.__typename === 'TextStep').length, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
 
     // Make it look like another instance's run with a stale heartbeat, and let the sweep end it.
     await sql(server, `UPDATE runs SET owner_instance = 'gone', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, [rowIdOf(runId)]);
@@ -38,7 +38,7 @@ describeEachBackend('a run ended by another instance', (backend) => {
     expect(expectGapless(steps)).toBe(true);
     expect(steps.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED' });
     // The owner stopped the run: its provider request was let go.
-    await eventually(() => fake.open === 0, 5_000);
+    await expect.poll(() => fake.open, { timeout: 5_000 }).toBe(0);
 
     // The flusher still writes: a new run completes.
     fake.enqueue(text('still here'));
@@ -54,7 +54,7 @@ describeEachBackend('a run ended by another instance', (backend) => {
     const { runId } = await send(server, token, { text: 'another slow answer' });
     const seen: Step[] = [];
     const following = follow(server, token, runId, 0, (step) => seen.push(step));
-    await eventually(() => seen.length >= 2, 5_000);
+    await expect.poll(() => seen.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
     await sql(server, `UPDATE runs SET owner_instance = 'gone', heartbeat_at = now() - interval '2 hours' WHERE id = $1`, [rowIdOf(runId)]);
     // An event insert in flight holds a KEY SHARE lock on the run's row (its foreign key), as a flush does.
     const flush = server.app.database.dataSource.createQueryRunner();

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm } from './fixtures/fake-llm.js';
-import { chatProcessEnv, chat, eventually, follow, followUntilKilled, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chatProcessEnv, chat, follow, followUntilKilled, readRun, send, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
 import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { spawnServer } from './helpers/process.js';
 import { describeEachBackend, freshDatabase, TEST_SECRET, type FreshDatabase, type TestServer } from './helpers/server.js';
@@ -160,7 +160,7 @@ describeEachBackend('graceful shutdown mid-run', (backend) => {
     await first.app.stop();
     await following;
     await first.stop();
-    await eventually(() => fake.open === 0, 5_000);
+    await expect.poll(() => fake.open, { timeout: 5_000 }).toBe(0);
     expect(seen.map((s) => s.seq)).toEqual(seen.map((_, i) => i + 1));
     // The subscriber still connected at shutdown received the ending before its socket closed.
     expect(seen.at(-1)).toMatchObject({ __typename: 'ErrorStep', code: 'INTERRUPTED' });

@@ -4,7 +4,7 @@
  * socket write, so the backlog would otherwise pile up in the server), and it
  * can resume with `after` and get the rest.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
 import { follow, send, startChatServer } from './helpers/chat.js';
 import { openAcked } from './helpers/raw-ws.js';
@@ -39,22 +39,21 @@ describeEachBackend('a slow subscriber', (backend) => {
         },
       },
     );
-    // Stop reading: the server's socket buffer fills up.
+    // The subscription is live on the server once its first step arrives.
+    await vi.waitFor(() => expect(messages.some((m) => m.type === 'next')).toBe(true), { timeout: 10_000 });
+    // Stop reading: the server's socket buffer fills up, until the server drops the subscriber.
     (socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 20_000 }).toBe(0);
     (socket as unknown as { _socket: { resume(): void } })._socket.resume();
 
-    const ended = await new Promise<any>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no end of subscription')), 20_000);
-      const check = () => {
+    const ended = await vi.waitFor(
+      () => {
         const end = messages.find((m) => m.type === 'error' || m.type === 'complete' || m.payload?.errors);
-        if (end) {
-          clearTimeout(timer);
-          resolve(end);
-        } else setTimeout(check, 50);
-      };
-      check();
-    });
+        if (!end) throw new Error('no end of subscription');
+        return end;
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     const errors = ended.type === 'error' ? ended.payload : ended.payload?.errors;
     expect(errors?.[0]?.extensions?.code).toBe('SUBSCRIBER_TOO_SLOW');
     const seen = messages.filter((m) => m.type === 'next' && m.payload?.data?.chatSteps).map((m) => m.payload.data.chatSteps.seq);

@@ -8,9 +8,9 @@
  */
 import { runInNewContext } from 'node:vm';
 import v8 from 'node:v8';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm, type Turn } from './fixtures/fake-llm.js';
-import { eventually, follow, send, startChatServer, type Step } from './helpers/chat.js';
+import { follow, send, startChatServer, type Step } from './helpers/chat.js';
 import { scaled, seededRng } from './helpers/scale.js';
 import type { TestServer } from './helpers/server.js';
 
@@ -70,7 +70,7 @@ describe('soak', () => {
       const { runId } = await send(server, token, { text: 'warm up' });
       await follow(server, token, runId);
     }
-    await eventually(() => services.executor.activeCount === 0 && services.bus.listenerCount === 0);
+    await expect.poll(() => services.executor.activeCount === 0 && services.bus.listenerCount === 0, { timeout: 10_000 }).toBe(true);
     const hasGc = collect();
     const heapBefore = process.memoryUsage().heapUsed;
     const before = resources();
@@ -116,9 +116,9 @@ describe('soak', () => {
     expect(done).toBe(RUNS);
 
     // Nothing left behind: no executing run, no listener, no recorder, no flush timer.
-    await eventually(() => services.executor.activeCount === 0, 10_000);
-    await eventually(() => services.bus.listenerCount === 0, 5_000);
-    await eventually(() => services.flusher['recorders'].size === 0 && services.flusher['timer'] === undefined, 5_000);
+    await expect.poll(() => services.executor.activeCount, { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => services.bus.listenerCount, { timeout: 5_000 }).toBe(0);
+    await expect.poll(() => services.flusher['recorders'].size === 0 && services.flusher['timer'] === undefined, { timeout: 5_000 }).toBe(true);
     const [{ active }] = await server.app.database.dataSource.query(`SELECT count(*)::int AS active FROM runs WHERE status IN ('QUEUED', 'RUNNING')`);
     expect(active).toBe(0);
     const [{ completed }] = await server.app.database.dataSource.query(`SELECT count(*)::int AS completed FROM runs WHERE status = 'COMPLETED'`);
@@ -127,10 +127,15 @@ describe('soak', () => {
     // Active handles back near the baseline: client keep-alive sockets close on their own within seconds.
     let after = resources();
     const grown = () => Object.entries(after).filter(([kind, n]) => n > (before[kind] ?? 0) + (kind === 'TCPSocketWrap' ? 4 : 2));
-    await eventually(() => {
-      after = resources();
-      return grown().length === 0;
-    }, 10_000, 200).catch(() => undefined);
+    await vi
+      .waitFor(
+        () => {
+          after = resources();
+          if (grown().length > 0) throw new Error('handles still open');
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .catch(() => undefined);
     expect(Object.fromEntries(grown().map(([kind, n]) => [kind, { before: before[kind] ?? 0, after: n }]))).toEqual({});
 
     collect();

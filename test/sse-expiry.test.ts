@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, text, type FakeLlm } from './fixtures/fake-llm.js';
-import { eventually, readRun, send, startChatServer, STEP_FIELDS } from './helpers/chat.js';
+import { readRun, send, startChatServer, STEP_FIELDS } from './helpers/chat.js';
 import { TEST_SECRET, type TestServer } from './helpers/server.js';
 import { readEvents } from './helpers/sse.js';
 import { mintToken } from '../src/services/users/auth-service.js';
@@ -62,7 +62,7 @@ describe('SSE subscription at token expiry', () => {
     expect(completedAt!).toBeLessThan(exp * 1000 + 3_000);
 
     // The subscription's live listener is gone, and the run was not touched.
-    await eventually(() => server.app.services.bus.listenerCount === 0, 5_000);
+    await expect.poll(() => server.app.services.bus.listenerCount, { timeout: 5_000 }).toBe(0);
     expect((await readRun(server, longToken, runId)).status).toBe('RUNNING');
     await server.gql('mutation($id: ID!) { cancelRun(id: $id) { id } }', { id: runId }, longToken);
   });

@@ -46,9 +46,13 @@ describe('checkJson', () => {
     expect(refusal(() => checkJson({ d: new Date() }))).toMatch(/must be made of/);
   });
 
-  it('checks literals, stopping at the depth limit', () => {
+  it('checks literals against the same limits', () => {
     expect(parseJsonLiteral(parseValue('{ a: [1, "x", true, null, { b: 2.5 }] }'))).toEqual({ a: [1, 'x', true, null, { b: 2.5 }] });
     expect(parseJsonLiteral(parseValue('{ a: $v }'), { v: { b: 1 } })).toEqual({ a: { b: 1 } });
+    expect(parseJsonLiteral(parseValue('[$v, { c: [$w, 3] }]'), { v: 'x', w: [1] })).toEqual(['x', { c: [[1], 3] }]);
+    // An unset variable is dropped, as JSON.stringify drops undefined; an enum-like name is its string.
+    expect(JSON.stringify(parseJsonLiteral(parseValue('{ a: $unset, b: 1 }'), {}))).toBe('{"b":1}');
+    expect(parseJsonLiteral(parseValue('{ e: FOO }'))).toEqual({ e: 'FOO' });
     expect(refusal(() => parseJsonLiteral(parseValue('{a:'.repeat(33) + '1' + '}'.repeat(33))))).toMatch(/nested/);
     // A variable inside a literal counts towards the same depth.
     expect(refusal(() => parseJsonLiteral(parseValue('{ a: $v }'), { v: nestedObject(MAX_JSON_DEPTH) }))).toMatch(/nested/);

@@ -5,7 +5,7 @@
  * made PostgreSQL's jsonb refuse the row: both were masked internal errors.
  * The walk is iterative so that no input depth can overflow it.
  */
-import { Kind, type ValueNode } from 'graphql';
+import { valueFromASTUntyped, type ValueNode } from 'graphql';
 import { textProblem } from '../services/validation.js';
 import { SafeInputError } from '../graphql-error.js';
 
@@ -70,31 +70,12 @@ export function checkJson(value: unknown): unknown {
   return value;
 }
 
-/** A literal's value (graphql's valueFromASTUntyped), stopping at the depth limit before recursing further. */
-function literalValue(node: ValueNode, variables: Record<string, unknown> | null | undefined, depth: number): unknown {
-  switch (node.kind) {
-    case Kind.STRING:
-    case Kind.BOOLEAN:
-      return node.value;
-    case Kind.INT:
-    case Kind.FLOAT:
-      return Number(node.value);
-    case Kind.NULL:
-      return null;
-    case Kind.LIST:
-      if (depth >= MAX_JSON_DEPTH) tooDeep();
-      return node.values.map((v) => literalValue(v, variables, depth + 1));
-    case Kind.OBJECT:
-      if (depth >= MAX_JSON_DEPTH) tooDeep();
-      return Object.fromEntries(node.fields.map((f) => [f.name.value, literalValue(f.value, variables, depth + 1)]));
-    case Kind.VARIABLE:
-      return variables?.[node.name.value];
-    default:
-      return undefined;
-  }
-}
-
 export const parseJsonValue = (value: unknown): unknown => checkJson(value);
 
+/**
+ * graphql's own literal walk is recursive, which is safe here: the document's
+ * token limit (query-limits.ts) refuses any literal deep enough to matter
+ * while parsing, and the parser's recursion is deeper than this walk's.
+ */
 export const parseJsonLiteral = (node: ValueNode, variables?: Record<string, unknown> | null): unknown =>
-  checkJson(literalValue(node, variables, 0));
+  checkJson(valueFromASTUntyped(node, variables));

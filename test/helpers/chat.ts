@@ -200,14 +200,3 @@ export async function readRun(server: TestServer, token: string, runId: string) 
 export function expectGapless(steps: Step[], from = 1): boolean {
   return steps.every((step, i) => step.seq === from + i);
 }
-
-/** Waits until `check` returns a truthy value (polling), or throws after `ms`. */
-export async function eventually<T>(check: () => Promise<T> | T, ms = 10_000, every = 25): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, every));
-  }
-}

@@ -49,15 +49,3 @@ function rngFrom(seed: number): Rng {
     chance: (p) => next() < p,
   };
 }
-
-/** Runs `task` for each item with at most `limit` in flight; resolves when all are done. */
-export async function inPool<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      await task(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}

@@ -100,6 +100,11 @@ export class RedisEventBus implements EventBus {
     return this.local.listenerCount;
   }
 
+  /** The command connection, shared with the send limiter; connected and closed here only. */
+  get commands(): { client: Redis; prefix: string } {
+    return { client: this.writer, prefix: this.prefix };
+  }
+
   private get cancelChannel(): string {
     return `${this.prefix}cancel`;
   }

@@ -21,6 +21,7 @@ import { ACTIVE_STATUSES_SQL, isActiveStatus } from './run-ending.js';
 import type { RunEventStore } from './run-event-store.js';
 import type { RunExecutor } from './run-executor.js';
 import type { RunLeases } from './run-leases.js';
+import { RedisEventBus } from './redis-event-bus.js';
 import { SendLimiter } from './send-limiter.js';
 import type { StepView } from './step-view.js';
 import { sendSchema, titleFrom, type SendMessageInput, type SendValues } from './send-input.js';
@@ -65,7 +66,10 @@ export class RunService {
   constructor(private readonly options: RunServiceOptions) {
     ({ dataSource: this.dataSource, executor: this.executor, limits: this.limits } = options);
     this.schema = sendSchema(this.limits.messageChars);
-    this.limiter = new SendLimiter(this.limits.sendsPerMinute);
+    this.limiter = new SendLimiter({
+      perMinute: this.limits.sendsPerMinute,
+      redis: options.bus instanceof RedisEventBus ? options.bus.commands : undefined,
+    });
   }
 
   async byIds(viewer: Viewer, ids: readonly string[]): Promise<Run[]> {
@@ -118,7 +122,7 @@ export class RunService {
     );
     const store = async (db: DataSource | EntityManager) => {
       // Counted only for sends that start a run: a refused send gives its place back.
-      const taken = this.limiter.take(viewer.id);
+      const taken = await this.limiter.take(viewer.id);
       const turn = await this.storeTurn(db, viewer, values, enabledTools, hasDefaultProvider).catch((error: unknown) => {
         this.limiter.giveBack(viewer.id, taken);
         throw error;

@@ -7,8 +7,13 @@
  * user waiting for more than one slot's turnover. A waiting run that is
  * cancelled leaves the queue.
  *
- * Hand-written: the queue libraries (p-queue, p-limit) neither let a waiter
- * abort nor pick the next waiter by user.
+ * Hand-written because the order is decided when a slot frees, from the
+ * users' runs executing then. p-queue (8.x) does drop a waiter whose
+ * AbortSignal aborts, but it orders waiters by a priority fixed when they
+ * are added (setPriority must be called again for each one), so every grant
+ * would re-rank all waiters from here, and its slot is held by a task's
+ * promise rather than a release function: the fair picker would stay and
+ * the adapter would grow. p-limit has neither abort nor priority.
  */
 interface Waiter {
   grant: () => void;
@@ -35,6 +40,8 @@ export class RunSlots {
 
   /** Resolves with a release function once a slot is granted to `userId`; rejects if `signal` aborts first. */
   acquire(userId: string, signal: AbortSignal): Promise<() => void> {
+    // An abort listener added now would never fire: refuse at once, as fetch does.
+    if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
     if (this.free > 0 && this.waitingCount === 0) {
       this.free--;
       return Promise.resolve(this.take(userId));

@@ -47,89 +47,115 @@ function tokenize(input: string): Token[] {
   return tokens;
 }
 
-/** Evaluates an arithmetic expression; throws ArithmeticError for anything else. */
-export function evaluateArithmetic(expression: string): number {
-  if (expression.length > 1000) throw new ArithmeticError('the expression is too long');
-  const tokens = tokenize(expression);
-  let index = 0;
-  let depth = 0;
-  const peek = () => tokens[index];
-  const isOp = (value: string) => peek()?.kind === 'op' && peek()!.value === value;
-  const expect = (value: string) => {
-    if (!isOp(value)) throw new ArithmeticError(`expected "${value}"`);
-    index++;
-  };
+const MAX_LENGTH = 1000;
+/** Parentheses inside parentheses; the length limit bounds every other recursion. */
+const MAX_DEPTH = 100;
+
+/** One recursive-descent parse over the tokens, a method per grammar rule, evaluating as it goes. */
+class Parser {
+  private index = 0;
+  private depth = 0;
+
+  constructor(private readonly tokens: Token[]) {}
+
+  /** The whole input: one expression and nothing after it. */
+  parse(): number {
+    const result = this.expression();
+    const rest = this.tokens[this.index];
+    if (rest) throw new ArithmeticError(`unexpected "${String(rest.value)}"`);
+    return result;
+  }
+
+  private isOp(value: string): boolean {
+    const token = this.tokens[this.index];
+    return token?.kind === 'op' && token.value === value;
+  }
+
+  private expect(value: string): void {
+    if (!this.isOp(value)) throw new ArithmeticError(`expected "${value}"`);
+    this.index++;
+  }
+
+  /** The operator token just checked by isOp. */
+  private takeOp(): string {
+    return String(this.tokens[this.index++]!.value);
+  }
 
   // expression := term (('+' | '-') term)*
-  const parseExpression = (): number => {
-    let value = parseTerm();
-    while (isOp('+') || isOp('-')) {
-      const op = tokens[index++]!.value;
-      const right = parseTerm();
+  private expression(): number {
+    let value = this.term();
+    while (this.isOp('+') || this.isOp('-')) {
+      const op = this.takeOp();
+      const right = this.term();
       value = op === '+' ? value + right : value - right;
     }
     return value;
-  };
+  }
+
   // term := unary (('*' | '/' | '%') unary)*
-  const parseTerm = (): number => {
-    let value = parseUnary();
-    while (isOp('*') || isOp('/') || isOp('%')) {
-      const op = tokens[index++]!.value;
-      const right = parseUnary();
+  private term(): number {
+    let value = this.unary();
+    while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
+      const op = this.takeOp();
+      const right = this.unary();
       if ((op === '/' || op === '%') && right === 0) throw new ArithmeticError('division by zero');
       value = op === '*' ? value * right : op === '/' ? value / right : value % right;
     }
     return value;
-  };
-  // unary := ('-' | '+') unary | power
-  const parseUnary = (): number => {
-    if (isOp('-')) {
-      index++;
-      return -parseUnary();
+  }
+
+  // unary := ('-' | '+') unary | power   (so -2^2 is -(2^2), as in mathematics)
+  private unary(): number {
+    if (this.isOp('-') || this.isOp('+')) {
+      const op = this.takeOp();
+      const value = this.unary();
+      return op === '-' ? -value : value;
     }
-    if (isOp('+')) {
-      index++;
-      return parseUnary();
-    }
-    return parsePower();
-  };
-  // power := primary ('^' unary)?   (right-associative)
-  const parsePower = (): number => {
-    const base = parsePrimary();
-    if (isOp('^')) {
-      index++;
-      return base ** parseUnary();
-    }
-    return base;
-  };
-  const parsePrimary = (): number => {
-    const token = tokens[index++];
+    return this.power();
+  }
+
+  // power := primary ('^' unary)?   (right-associative: 2^3^2 is 2^9)
+  private power(): number {
+    const base = this.primary();
+    if (!this.isOp('^')) return base;
+    this.index++;
+    return base ** this.unary();
+  }
+
+  // primary := number | '(' expression ')' | constant | function '(' expression (',' expression)* ')'
+  private primary(): number {
+    const token = this.tokens[this.index++];
     if (!token) throw new ArithmeticError('the expression ends too early');
     if (token.kind === 'number') return token.value;
-    if (token.kind === 'op' && token.value === '(') {
-      if (++depth > 100) throw new ArithmeticError('too deeply nested');
-      const value = parseExpression();
-      expect(')');
-      depth--;
-      return value;
-    }
-    if (token.kind === 'name') {
-      if (Object.hasOwn(CONSTANTS, token.value) && !isOp('(')) return CONSTANTS[token.value]!;
-      if (!Object.hasOwn(FUNCTIONS, token.value)) throw new ArithmeticError(`unknown name "${token.value}"`);
-      expect('(');
-      const args = [parseExpression()];
-      while (isOp(',')) {
-        index++;
-        args.push(parseExpression());
-      }
-      expect(')');
-      return FUNCTIONS[token.value]!(...args);
-    }
-    throw new ArithmeticError(`unexpected "${token.value}"`);
-  };
+    if (token.kind === 'name') return this.name(token.value);
+    if (token.value !== '(') throw new ArithmeticError(`unexpected "${token.value}"`);
+    if (++this.depth > MAX_DEPTH) throw new ArithmeticError('too deeply nested');
+    const value = this.expression();
+    this.expect(')');
+    this.depth--;
+    return value;
+  }
 
-  const result = parseExpression();
-  if (index < tokens.length) throw new ArithmeticError(`unexpected "${String(tokens[index]!.value)}"`);
+  /** Own properties only: a name never reaches the prototype (`constructor`, `__proto__`). */
+  private name(name: string): number {
+    if (Object.hasOwn(CONSTANTS, name) && !this.isOp('(')) return CONSTANTS[name]!;
+    const fn = Object.hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+    if (!fn) throw new ArithmeticError(`unknown name "${name}"`);
+    this.expect('(');
+    const args = [this.expression()];
+    while (this.isOp(',')) {
+      this.index++;
+      args.push(this.expression());
+    }
+    this.expect(')');
+    return fn(...args);
+  }
+}
+
+/** Evaluates an arithmetic expression; throws ArithmeticError for anything else. */
+export function evaluateArithmetic(expression: string): number {
+  if (expression.length > MAX_LENGTH) throw new ArithmeticError('the expression is too long');
+  const result = new Parser(tokenize(expression)).parse();
   if (!Number.isFinite(result)) throw new ArithmeticError('the result is not a finite number');
   return result;
 }
