@@ -407,20 +407,31 @@ async function subscriberMemory(server: Server, token: string, count: number): P
 // ---------------------------------------------------------------- one at a time
 
 /** Client-clock time to first token with nothing else running: `count` short paced runs per side, alternating. */
-async function oneAtATime(server: Server, baselineUrl: string, token: string, count: number): Promise<{ server: number[]; baseline: number[] }> {
+async function oneAtATime(server: Server, baselineUrl: string, providerBase: string, token: string, count: number): Promise<{ server: number[]; baseline: number[] }> {
   const client = await connectClient(server.target, token);
   const result = { server: [] as number[], baseline: [] as number[] };
+  // Where a lone run's time to first token goes: the send's round trip, until the provider is asked, and after it answers.
+  const phases = { send: [] as number[], asked: [] as number[], delivered: [] as number[] };
   try {
+    await providerTimings(providerBase);
     for (let i = 0; i < count; i++) {
-      const s = await serverRun(server.target, token, client, `one-s-${i}-${rand()}`, benchPrompt(`one-s-${i}`, 20, PACE_MS));
+      const marker = `one-s-${i}-${rand()}`;
+      const s = await serverRun(server.target, token, client, marker, benchPrompt(marker, 20, PACE_MS));
       const b = await baselineRun(baselineUrl, `one-b-${i}-${rand()}`, benchPrompt(`one-b-${i}`, 20, PACE_MS));
       if (s.ok && s.firstTextAt !== undefined) result.server.push(s.firstTextAt - s.startedAt);
       if (b.ok && b.firstTextAt !== undefined) result.baseline.push(b.firstTextAt - b.startedAt);
+      const timing = (await providerTimings(providerBase))[marker];
+      if (s.ok && timing?.firstTextAt !== undefined && s.firstTextAt !== undefined && s.sentAt !== undefined) {
+        phases.send.push(s.sentAt - s.startedAt);
+        phases.asked.push(timing.firstByteAt - s.startedAt);
+        phases.delivered.push(s.firstTextAt - timing.firstTextAt);
+      }
       await sleep(50);
     }
   } finally {
     await client.client.dispose();
   }
+  log(`  server p50: sendMessage answered ${fmt(median(phases.send))} ms, provider asked ${fmt(median(phases.asked))} ms after the send, its first token at the client ${fmt(median(phases.delivered))} ms after it wrote it`);
   return result;
 }
 
@@ -501,7 +512,7 @@ async function main(): Promise<Report> {
 
   if (SINGLE > 0) {
     log(`one run at a time: ${SINGLE} runs per side, paced ...`);
-    report.single = await oneAtATime(server, baselineUrl, tokens[0]!, SINGLE);
+    report.single = await oneAtATime(server, baselineUrl, providerBase, tokens[0]!, SINGLE);
     log(`  TTFT p50 server ${fmt(median(report.single.server))} ms, relay ${fmt(median(report.single.baseline))} ms`);
   }
 
