@@ -4,25 +4,26 @@
  * it the server is in single-user local mode and every request is the local
  * admin. Services never see tokens, only Viewers.
  */
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { errors as joseErrors, SignJWT } from 'jose';
 import { UnauthenticatedError } from '../errors.js';
+import { TokenVerifier, type VerifiedClaims } from './token-verifier.js';
 import type { UserService } from './user-service.js';
 import { ADMIN_LEVEL, type Viewer } from './viewer.js';
 
 export const LOCAL_USER = { subject: 'local', username: 'local', permissionLevel: ADMIN_LEVEL } as const;
 
 export class AuthService {
-  private readonly key?: Uint8Array;
+  private readonly tokens?: TokenVerifier;
 
   constructor(
     private readonly users: UserService,
     authSecret: string | undefined,
   ) {
-    this.key = authSecret ? new TextEncoder().encode(authSecret) : undefined;
+    this.tokens = authSecret ? new TokenVerifier(new TextEncoder().encode(authSecret)) : undefined;
   }
 
   get localMode(): boolean {
-    return !this.key;
+    return !this.tokens;
   }
 
   /** Reads `Bearer <jwt>` from a header or connection param value. */
@@ -37,13 +38,13 @@ export class AuthService {
    * UnauthenticatedError when it is malformed, badly signed or expired.
    */
   async authenticate(authorization: unknown): Promise<Viewer | null> {
-    if (!this.key) return this.toViewer(LOCAL_USER);
+    if (!this.tokens) return this.toViewer(LOCAL_USER);
     if (authorization === undefined || authorization === null || authorization === '') return null;
     const token = AuthService.bearer(authorization);
     if (!token) throw new UnauthenticatedError('The authorization must be "Bearer <token>".');
-    let payload;
+    let payload: VerifiedClaims;
     try {
-      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] }));
+      payload = await this.tokens.verify(token);
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired.');
       throw new UnauthenticatedError('The token is not valid.');
@@ -64,7 +65,7 @@ export class AuthService {
       username: name ? name.slice(0, 200) : subject,
       permissionLevel: level,
     });
-    return { ...viewer, expiresAt: payload.exp! * 1000 };
+    return { ...viewer, expiresAt: payload.exp * 1000 };
   }
 
   private async toViewer(claims: { subject: string; username: string; permissionLevel: number }): Promise<Viewer> {
