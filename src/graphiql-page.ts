@@ -10,6 +10,14 @@
 import type http from 'node:http';
 import { staticAsset, type StaticAsset } from './static-asset.js';
 
+/** The README's walk-through starts here: GraphiQL opens with it in the editor. */
+export const FIRST_OPERATION = `mutation {
+  sendMessage(input: { text: "What time is it?", enabledTools: ["current_time"] }) {
+    run { id status }
+    conversation { id title }
+  }
+}`;
+
 export function graphiqlPage(options: { endpoint: string; title: string }) {
   let page: Promise<StaticAsset> | undefined;
   return (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
@@ -19,7 +27,7 @@ export function graphiqlPage(options: { endpoint: string; title: string }) {
     if (pathname !== options.endpoint && pathname !== `${options.endpoint}/`) return false;
     // Subscriptions go over the WebSocket on the same URL.
     page ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) =>
-      staticAsset(Buffer.from(renderGraphiQL({ subscriptionsProtocol: 'WS', title: options.title })), {
+      staticAsset(Buffer.from(renderGraphiQL({ subscriptionsProtocol: 'WS', title: options.title, defaultQuery: FIRST_OPERATION })), {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-cache',
         'x-content-type-options': 'nosniff',
