@@ -39,7 +39,7 @@ describe('demoAnswer', () => {
       thinking: null,
       calls: [{ name: 'calculator', arguments: '{"expression":"6*7"}' }],
       text: '',
-      delayMs: 20,
+      delayMs: 12,
     });
   });
 

@@ -44,7 +44,7 @@ export interface DemoAnswer {
   delayMs: number;
 }
 
-const SHORT_DELAY_MS = 20;
+const SHORT_DELAY_MS = 12;
 const ASKS_TIME = /\b(time|date|day|today|clock)\b/i;
 const ASKS_LONG = /\blong\b/i;
 /** A run of characters arithmetic is written with... */
