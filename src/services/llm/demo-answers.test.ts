@@ -28,7 +28,7 @@ describe('findArithmetic', () => {
     expect(findArithmetic(text)).toEqual({ expression, value });
   });
 
-  it.each(['What time is it?', 'I have 3 cats', 'version 1.2.3', 'the years 1990 - ', ''])('finds none in %j', (text) => {
+  it.each(['What time is it?', 'I have 3 cats', 'version 1.2.3', 'the years 1990 - ', 'What happened on 2024-05-01?', ''])('finds none in %j', (text) => {
     expect(findArithmetic(text)).toBeNull();
   });
 });

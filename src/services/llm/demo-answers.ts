@@ -49,8 +49,10 @@ const ASKS_TIME = /\b(time|date|day|today|clock)\b/i;
 const ASKS_LONG = /\blong\b/i;
 /** A run of characters arithmetic is written with... */
 const ARITHMETIC_RUN = /[\d.+\-*/×÷^%()\s]+/g;
-/** ...that has an operator between two numbers. */
+/** ...that has an operator between two numbers... */
 const HAS_OPERATION = /\d[\s)]*[-+*/×÷^%][\s(-]*\d/;
+/** ...and is no date. */
+const ISO_DATE = /\d{4}-\d{2}-\d{2}/;
 
 /** The text of a message's content: a string, or the text parts of a list. */
 function textOf(content: unknown): string {
@@ -62,7 +64,7 @@ function textOf(content: unknown): string {
 /** The first arithmetic expression in `text` that evaluates, normalised for the calculator. */
 export function findArithmetic(text: string): { expression: string; value: number } | null {
   for (const [run] of text.matchAll(ARITHMETIC_RUN)) {
-    if (!HAS_OPERATION.test(run)) continue;
+    if (!HAS_OPERATION.test(run) || ISO_DATE.test(run)) continue;
     const expression = run.trim().replace(/×/g, '*').replace(/÷/g, '/');
     try {
       return { expression, value: evaluateArithmetic(expression) };
