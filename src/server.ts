@@ -18,7 +18,7 @@ import { databaseHealth } from './services/database/database-health.js';
 import { openDatabase, type Database } from './services/database/data-source.js';
 import type { EmbeddedPostgres } from './services/database/embedded-postgres.js';
 import { createServices, type Services } from './services/index.js';
-import { DEMO_BASE_URL, DEMO_MODEL_NAME } from './services/llm/demo-model.js';
+import { DEMO_BASE_URL, DEMO_MODEL_NAME, DEMO_THINKING_PARAMS } from './services/llm/demo-model.js';
 import { loadOrCreateKeyFile, openSecretBox } from './services/secrets/encryption-key.js';
 import { webPage } from './web-page.js';
 import { createWsServer, type WsServer } from './ws-server.js';
@@ -72,7 +72,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       default: config.llm.baseUrl && config.llm.model
         ? { baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, model: config.llm.model }
         : undefined,
-      demo: config.demoModel ? { baseUrl: DEMO_BASE_URL, model: DEMO_MODEL_NAME } : undefined,
+      demo: config.demoModel ? { baseUrl: DEMO_BASE_URL, model: DEMO_MODEL_NAME, thinkingParams: DEMO_THINKING_PARAMS } : undefined,
     });
     await services.bus.start?.();
     await services.executor.startBackground();

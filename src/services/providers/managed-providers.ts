@@ -22,7 +22,7 @@ export interface ManagedProviderConfig {
   /** From LLM_BASE_URL / LLM_API_KEY / LLM_MODEL, when configured. */
   default?: { baseUrl: string; apiKey?: string; model: string };
   /** The built-in demo model, when DEMO_MODEL is on (served in process; its URL names no instance). */
-  demo?: { baseUrl: string; model: string };
+  demo?: { baseUrl: string; model: string; thinkingParams: Record<string, unknown> };
 }
 
 type ManagedBy = 'default' | 'demo';
@@ -58,7 +58,7 @@ export class ManagedProviders {
         if (existing) {
           await repo.update({ id: existing.id }, row as QueryDeepPartialEntity<Provider>);
         } else {
-          await repo.insert({ ...row, managedBy, shared: true, ownerId: null, maxTokens: null, thinkingParams: null });
+          await repo.insert({ managedBy, shared: true, ownerId: null, maxTokens: null, thinkingParams: null, ...row } as QueryDeepPartialEntity<Provider>);
         }
       }
     });
@@ -83,6 +83,7 @@ export class ManagedProviders {
           name: 'Demo model',
           baseUrl: config.demo.baseUrl,
           defaultModel: config.demo.model,
+          thinkingParams: config.demo.thinkingParams,
           ...keyColumns(this.secrets, null),
         },
       },
