@@ -32,6 +32,8 @@ describeEachBackend('flush timing', (backend) => {
     expect(first!.step.__typename).toBe('TextStep');
     expect(first!.at).toBeLessThan(FLUSH_INTERVAL_MS / 2);
     // The rest came within ~150 ms of it, but may be written only an interval after the first write.
-    expect(rest.at(-1)!.at - first!.at).toBeGreaterThanOrEqual(FLUSH_INTERVAL_MS - 50);
+    // Measured at the client, so the first event's own delivery (slower under load: the subscriber's
+    // first execution) is in the difference; without the interval it would be ~150 ms, far below this.
+    expect(rest.at(-1)!.at - first!.at).toBeGreaterThanOrEqual(FLUSH_INTERVAL_MS - 300);
   });
 });
