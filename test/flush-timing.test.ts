@@ -28,9 +28,10 @@ describeEachBackend('flush timing', (backend) => {
     expect(expectGapless(steps)).toBe(true);
     expect(steps.filter((s) => s.__typename === 'TextStep').map((s) => s.delta).join('')).toBe('first second third');
     const [first, ...rest] = arrivals;
-    // The first token left the provider ~200 ms after the send: it is not held for the interval.
+    // The first token left the provider ~200 ms after the send: it is not held for the interval
+    // (held, it would arrive after 200 ms and the whole interval).
     expect(first!.step.__typename).toBe('TextStep');
-    expect(first!.at).toBeLessThan(FLUSH_INTERVAL_MS / 2);
+    expect(first!.at).toBeLessThan(FLUSH_INTERVAL_MS);
     // The rest came within ~150 ms of it, but may be written only an interval after the first write.
     // Measured at the client, so the first event's own delivery (slower under load: the subscriber's
     // first execution) is in the difference; without the interval it would be ~150 ms, far below this.
