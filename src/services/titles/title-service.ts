@@ -40,8 +40,8 @@ export interface TitleGenerator {
 }
 
 export interface TitleServiceOptions {
-  dataSource: DataSource;
-  clients: ClientCache;
+  dataSource: Pick<DataSource, 'query'>;
+  clients: Pick<ClientCache, 'clientFor'>;
   log: Logger;
   /** TITLE_GENERATION */
   enabled: boolean;
