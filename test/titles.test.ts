@@ -52,8 +52,12 @@ describeEachBackend('titles', (backend) => {
     expect(conversation.title).toBe('Plan a cheap trip to Paris');
     const { steps } = await follow(server, token, run.id);
     expect(steps.at(-1)).toMatchObject({ __typename: 'DoneStep' });
+    const updatedAt = async () => (await server.gql('query($id: ID!) { conversation(id: $id) { updatedAt } }', { id: conversation.id }, token)).data!.conversation.updatedAt;
+    const afterRun = await updatedAt();
     expect(await titleOf(server, token, conversation.id)).toBe('Plan a cheap trip to Paris');
     await expect.poll(() => titleOf(server, token, conversation.id), { timeout: 5_000 }).toBe('Paris on a budget');
+    // A late title does not reorder the list: updatedAt follows the user and the run, not the title.
+    expect(await updatedAt()).toBe(afterRun);
 
     // One non-streaming request to the conversation's provider and model, with the first message only and no tools.
     const request = fake.completions.at(-1)!;

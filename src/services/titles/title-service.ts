@@ -45,7 +45,7 @@ export interface TitleServiceOptions {
   log: Logger;
   /** TITLE_GENERATION */
   enabled: boolean;
-  /** How long the provider may take to answer (default 15 s). */
+  /** How long the provider may take to answer (default TITLE_TIMEOUT_MS). */
   timeoutMs?: number;
   /** A generated title was stored (for the live conversation list). */
   onTitleChanged?: (conversationId: string, userId: string) => void;
@@ -58,7 +58,7 @@ export const TITLE_PROMPT =
 
 /** The first message beyond this is not sent: a title needs its start, not a pasted document. */
 const MAX_PROMPT_CHARS = 4_000;
-const DEFAULT_TIMEOUT_MS = 15_000;
+export const TITLE_TIMEOUT_MS = 15_000;
 
 /** Why no title was generated, for the log. */
 type TitleFailure = { reason: 'timeout' } | { reason: 'empty' } | { reason: 'provider-error'; code: string; status?: number };
@@ -109,7 +109,7 @@ export class TitleService implements TitleGenerator {
     if (job.provider.baseUrl === DEMO_BASE_URL) return demoTitle(job.text);
     const { client } = this.options.clients.clientFor(job.provider, job.publicOnly);
     const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new TitleTimeout()), this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timer = setTimeout(() => timeout.abort(new TitleTimeout()), this.options.timeoutMs ?? TITLE_TIMEOUT_MS);
     try {
       const completion = await client.chat.completions.create(
         {
@@ -132,10 +132,14 @@ export class TitleService implements TitleGenerator {
     }
   }
 
-  /** Replaces the first-line title it started from, and nothing else; true when it did. */
+  /**
+   * Replaces the first-line title it started from, and nothing else; true
+   * when it did. updatedAt stays: it moves on what the user does (and a
+   * run's end), so a late title does not reorder the list under a reader.
+   */
   private async store(job: TitleJob, title: string): Promise<boolean> {
     const [, affected]: [unknown, number] = await this.options.dataSource.query(
-      `UPDATE conversations SET title = $3, title_source = 'generated', updated_at = clock_timestamp()
+      `UPDATE conversations SET title = $3, title_source = 'generated'
        WHERE id = $1 AND user_id = $2 AND title_source = 'first-line' AND title = $4`,
       [job.conversationId, job.userId, title, job.firstLine],
     );
