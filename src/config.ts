@@ -39,6 +39,8 @@ export interface Config {
     stallTimeoutMs: number;
   };
   demoModel: boolean;
+  /** Ask the conversation's provider for a short title after the first message (TITLE_GENERATION). */
+  titleGeneration: boolean;
   providerAllowPrivate: boolean;
   flushIntervalMs: number;
   runLeaseMs: number;
@@ -128,6 +130,7 @@ function toConfig(e: Env): Config {
       stallTimeoutMs: e.LLM_STALL_TIMEOUT_MS,
     },
     demoModel: e.DEMO_MODEL,
+    titleGeneration: e.TITLE_GENERATION,
     providerAllowPrivate: e.PROVIDER_ALLOW_PRIVATE,
     flushIntervalMs: e.FLUSH_INTERVAL_MS,
     runLeaseMs: e.RUN_LEASE_MS,

@@ -78,6 +78,7 @@ export const envSchema = z
     LLM_MAX_RETRIES: int(2, 0, 10),
     LLM_STALL_TIMEOUT_MS: int(60_000, 100, 3_600_000),
     DEMO_MODEL: bool(true),
+    TITLE_GENERATION: bool(true),
     PROVIDER_ALLOW_PRIVATE: bool(false),
     FLUSH_INTERVAL_MS: int(20, 1, 10_000),
     RUN_LEASE_MS: int(15_000, 100, 3_600_000),

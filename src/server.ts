@@ -145,6 +145,7 @@ function logReady({ config, log, database }: AppParts, port: number) {
 
 async function stopApp({ log, database, services, server, ws, subscriptions }: AppParts): Promise<void> {
   await services.executor.stop();
+  await services.titles.stop();
   // Let subscribers receive the INTERRUPTED endings before their sockets close (bounded).
   const drained = new AbortController();
   await Promise.race([subscriptions.idle(), sleep(SUBSCRIBER_DRAIN_MS, undefined, { signal: drained.signal }).catch(() => {})]);

@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+/** Where a conversation's title came from (null: no title yet). */
+export type TitleSource = 'user' | 'first-line' | 'generated';
+
 /** A user's chat. `updatedAt` moves on create, update, each message and each run's end. */
 @Entity({ name: 'conversations' })
 export class Conversation {
@@ -11,6 +14,10 @@ export class Conversation {
 
   @Column({ type: 'text', nullable: true })
   title!: string | null;
+
+  /** Who set the title: a generated title replaces only a first-line one, never the user's. */
+  @Column({ name: 'title_source', type: 'text', nullable: true })
+  titleSource!: TitleSource | null;
 
   @Column({ name: 'system_prompt', type: 'text', nullable: true })
   systemPrompt!: string | null;

@@ -9,6 +9,7 @@ import { migrations } from './migrations/index.js';
 
 export { Conversation, Message, Provider, Run, RunEvent, Setting, User, migrations };
 export * from './run.entity.js';
+export type { TitleSource } from './conversation.entity.js';
 export type { MessageRole } from './message.entity.js';
 export type { RunEventType } from './run-event.entity.js';
 

@@ -12,7 +12,11 @@ import { ConversationRef, MessageRef, ProviderRef, RunRef } from './refs.js';
 
 ConversationRef.implement({
   fields: (t) => ({
-    title: t.exposeString('title', { nullable: true }),
+    title: t.exposeString('title', {
+      nullable: true,
+      description:
+        "Set by the user; else the first line of the first message, then a title generated from it while the first run streams. A user's title is never overwritten.",
+    }),
     systemPrompt: t.exposeString('systemPrompt', { nullable: true }),
     model: t.exposeString('model', { nullable: true, description: "null: the provider's default model." }),
     temperature: t.exposeFloat('temperature', { nullable: true }),

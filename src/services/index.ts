@@ -20,6 +20,7 @@ import { RunOutput } from './runs/run-output.js';
 import { RunPlanner } from './runs/run-plan.js';
 import { RunService } from './runs/run-service.js';
 import { StoredEndings } from './runs/stored-ending.js';
+import { TitleService } from './titles/title-service.js';
 import type { SecretBox } from './secrets/secret-box.js';
 import { builtinTools } from './tools/builtin/index.js';
 import { ToolExecutor } from './tools/tool-executor.js';
@@ -62,12 +63,15 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
     log,
     idle: () => executor.activeCount === 0,
   });
+  // Another step publishes the live conversation list; a stored title is where it will hear of it.
+  const titles = new TitleService({ dataSource, clients, log, enabled: config.titleGeneration });
   const executor = new RunExecutor({
     bus,
     flusher,
     leases,
     planner: new RunPlanner({ dataSource, providers, registry: tools }),
     clients,
+    titles,
     tools: new ToolExecutor(tools),
     limits: {
       maxIterations: config.maxIterations,
@@ -106,6 +110,7 @@ export function createServices({ dataSource, secrets, log, config, bus = createE
       },
     }),
     executor,
+    titles,
     flusher,
     bus,
     metrics,

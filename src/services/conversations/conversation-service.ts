@@ -91,6 +91,7 @@ export class ConversationService {
       this.repo.create({
         userId: viewer.id,
         title: values.title ?? null,
+        titleSource: values.title != null ? 'user' : null,
         systemPrompt: values.systemPrompt ?? null,
         providerId: values.providerId ?? null,
         model: values.model ?? null,
@@ -111,6 +112,8 @@ export class ConversationService {
       if (values[key] !== undefined) (changes as Record<string, unknown>)[key] = values[key];
     }
     if (values.thinkingEnabled !== undefined) changes.thinkingEnabled = values.thinkingEnabled ?? false;
+    // A title the user sets is never replaced by a generated one; clearing it leaves no title to replace.
+    if (values.title !== undefined) changes.titleSource = values.title === null ? null : 'user';
     await this.repo
       .createQueryBuilder()
       .update()

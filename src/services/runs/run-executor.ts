@@ -10,6 +10,7 @@ import type { Run } from '../../entities/index.js';
 import type { ClientCache } from '../llm/client-cache.js';
 import { streamChat } from '../llm/chat-stream.js';
 import type { Metrics } from '../metrics.js';
+import type { TitleGenerator } from '../titles/title-service.js';
 import type { ToolExecutor } from '../tools/tool-executor.js';
 import { runAgentLoop } from './agent-loop.js';
 import type { EventBus } from './event-bus.js';
@@ -37,6 +38,8 @@ export interface RunExecutorOptions {
   leases: RunLeases;
   planner: RunPlanner;
   clients: ClientCache;
+  /** Titles a conversation after its first message, beside the run. */
+  titles?: TitleGenerator;
   tools: ToolExecutor;
   limits: RunExecutorLimits;
   log: Logger;
@@ -194,9 +197,15 @@ export class RunExecutor {
 
   /** The agent loop over the run's plan: its history, provider and tools. */
   private async loop(run: Run, seed: RunSeed, recorder: RunRecorder, signal: AbortSignal): Promise<RunEnding> {
-    const { planner, clients, tools, limits, metrics } = this.options;
+    const { planner, clients, titles, tools, limits, metrics } = this.options;
     const plan = await planner.plan(run, seed);
     const { client, secrets } = clients.clientFor(plan.provider, plan.publicOnly);
+    if (seed.firstLineTitle !== undefined) {
+      // In the background, from the plan's provider and model: the run does not wait for it.
+      const { provider, publicOnly, model } = plan;
+      const { conversationId, userId } = run;
+      titles?.generate({ conversationId, userId, firstLine: seed.firstLineTitle, text: seed.userMessage.text, provider, publicOnly, model });
+    }
     const enabled = new Set(run.enabledTools);
     const context = { userId: plan.user.id, username: plan.user.username, permissionLevel: plan.user.permissionLevel, workspace: run.conversationId };
     return runAgentLoop({

@@ -18,6 +18,8 @@ export interface RunSeed {
   user: { id: string; username: string; permissionLevel: number };
   /** The send created the conversation: there is no history to read. */
   newConversation?: boolean;
+  /** The first-line title this send gave the conversation: a generated title may replace it. */
+  firstLineTitle?: string;
 }
 
 export interface RunPlan {

@@ -127,7 +127,7 @@ export class RunService {
         this.limiter.giveBack(viewer.id, taken);
         throw error;
       });
-      return { ...turn, clientMutationId: values.clientMutationId ?? null, started: true };
+      return { ...turn, clientMutationId: values.clientMutationId ?? null, started: true as const };
     };
     const { clientMutationId } = values;
     const result = await (clientMutationId
@@ -135,7 +135,7 @@ export class RunService {
           // Serialise retries of one mutation so two concurrent ones cannot both start a run.
           await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`${viewer.id}:${clientMutationId}`]);
           const previous = await this.previousSend(manager, viewer, clientMutationId);
-          if (previous) return { ...previous, started: false };
+          if (previous) return { ...previous, started: false as const };
           return store(manager);
         })
       : store(this.dataSource)
@@ -144,16 +144,18 @@ export class RunService {
       if (sqlState(error) === UNIQUE_VIOLATION) throw new ConversationBusyError();
       throw error;
     });
+    const { run, conversation, userMessage } = result;
     if (result.started) {
-      this.executor.start(result.run, {
-        conversation: result.conversation,
-        userMessage: result.userMessage,
+      this.executor.start(run, {
+        conversation,
+        userMessage,
         user: viewer,
         newConversation: !values.conversationId,
+        // The first line stands in until a generated title replaces it.
+        firstLineTitle: result.firstLineTitled ? (conversation.title ?? undefined) : undefined,
       });
     }
-    const { started: _started, ...payload } = result;
-    return payload;
+    return { run, conversation, userMessage, clientMutationId: result.clientMutationId };
   }
 
   /** Stores the turn (one statement, see turn-insert.ts) and returns the rows the run and the payload need. */
@@ -163,7 +165,7 @@ export class RunService {
       userId: viewer.id,
       conversationId: values.conversationId ?? randomUUID(),
       newConversation,
-      title: newConversation ? titleFrom(values.text) : null,
+      title: titleFrom(values.text),
       runId: randomUUID(),
       userMessageId: randomUUID(),
       assistantMessageId: randomUUID(),
@@ -177,7 +179,12 @@ export class RunService {
     });
     switch (outcome.kind) {
       case 'stored':
-        return { run: outcome.run, userMessage: outcome.userMessage, conversation: outcome.conversation };
+        return {
+          run: outcome.run,
+          userMessage: outcome.userMessage,
+          conversation: outcome.conversation,
+          firstLineTitled: outcome.firstLineTitled,
+        };
       case 'not-found':
         throw new NotFoundError('conversation');
       case 'busy':

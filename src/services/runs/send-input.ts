@@ -1,4 +1,4 @@
-/** What sendMessage accepts, validated once, and the title a new conversation gets from it. */
+/** What sendMessage accepts, validated once, and the title an untitled conversation gets from its first message. */
 import { z } from 'zod';
 import { text, type parseInput } from '../validation.js';
 
@@ -17,7 +17,7 @@ export type SendMessageInput = z.input<ReturnType<typeof sendSchema>>;
 
 export type SendValues = ReturnType<typeof parseInput<ReturnType<typeof sendSchema>>>;
 
-/** A short title from the first message, for conversations created by sendMessage. */
+/** A short title from the first message, for a conversation without one (its first line, bounded). */
 export function titleFrom(text: string): string {
   const line = (text.trim().split('\n')[0] ?? '').trim();
   return line.length <= 80 ? line : `${line.slice(0, 77).trimEnd()}...`;

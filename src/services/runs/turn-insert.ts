@@ -5,10 +5,11 @@
  * run. One statement is atomic by itself, so a plain send needs no
  * transaction; it was six statements, the largest fixed cost of a run on
  * the embedded database. The partial unique index still has the last word
- * on a busy conversation (two sends racing): that is a 23505.
+ * on a busy conversation (two sends racing): that is a 23505. The first
+ * message of a conversation without a title gives it its first line as one.
  */
 import type { DataSource, EntityManager } from 'typeorm';
-import { Conversation, Message, Run } from '../../entities/index.js';
+import { Conversation, Message, Run, type TitleSource } from '../../entities/index.js';
 import { ACTIVE_STATUSES_SQL } from './run-ending.js';
 
 export interface TurnInput {
@@ -16,7 +17,8 @@ export interface TurnInput {
   /** The conversation to add to, or the id of the one to create. */
   conversationId: string;
   newConversation: boolean;
-  title: string | null;
+  /** The title the conversation gets if this is its first message and it has none (its first line). */
+  title: string;
   runId: string;
   userMessageId: string;
   assistantMessageId: string;
@@ -33,7 +35,7 @@ export interface TurnInput {
 
 export type TurnOutcome =
   | { kind: 'not-found' | 'busy' | 'too-many-active' | 'no-provider' }
-  | { kind: 'stored'; conversation: Conversation; run: Run; userMessage: Message };
+  | { kind: 'stored'; conversation: Conversation; run: Run; userMessage: Message; firstLineTitled: boolean };
 
 // Every write is gated by `ok`; data-modifying CTEs run whether or not the final SELECT reads them.
 const TURN_SQL = `
@@ -50,9 +52,15 @@ const TURN_SQL = `
       AND ($3 OR EXISTS (SELECT 1 FROM existing))
       AND ($14 OR EXISTS (SELECT 1 FROM existing WHERE provider_id IS NOT NULL))
   ),
+  -- A conversation made without a title (createConversation) takes the first line of its first message.
+  untitled AS (
+    SELECT 1 FROM existing
+    WHERE existing.title IS NULL AND existing.title_source IS NULL
+      AND NOT EXISTS (SELECT 1 FROM messages WHERE conversation_id = $2)
+  ),
   created AS (
-    INSERT INTO conversations (id, user_id, title)
-    SELECT $2, $1, $4 FROM ok WHERE $3
+    INSERT INTO conversations (id, user_id, title, title_source)
+    SELECT $2, $1, $4, 'first-line' FROM ok WHERE $3
     RETURNING *
   ),
   conv AS (SELECT * FROM existing UNION ALL SELECT * FROM created),
@@ -72,13 +80,18 @@ const TURN_SQL = `
     RETURNING started_at, thinking_enabled
   ),
   touched AS (
-    UPDATE conversations SET updated_at = clock_timestamp()
+    UPDATE conversations SET updated_at = clock_timestamp(),
+      title = CASE WHEN EXISTS (SELECT 1 FROM untitled) THEN $4 ELSE conversations.title END,
+      title_source = CASE WHEN EXISTS (SELECT 1 FROM untitled) THEN 'first-line' ELSE conversations.title_source END
     FROM ok WHERE conversations.id = $2 AND conversations.user_id = $1 AND NOT $3
-    RETURNING updated_at
+    RETURNING updated_at, title, title_source
   )
   SELECT gate.busy, gate.active, EXISTS (SELECT 1 FROM ok) AS ok,
-    c.id, c.user_id, c.title, c.system_prompt, c.provider_id, c.model, c.temperature, c.thinking_enabled, c.created_at,
+    c.id, c.user_id, c.system_prompt, c.provider_id, c.model, c.temperature, c.thinking_enabled, c.created_at,
     COALESCE((SELECT updated_at FROM touched), c.updated_at) AS updated_at,
+    CASE WHEN EXISTS (SELECT 1 FROM touched) THEN (SELECT title FROM touched) ELSE c.title END AS title,
+    CASE WHEN EXISTS (SELECT 1 FROM touched) THEN (SELECT title_source FROM touched) ELSE c.title_source END AS title_source,
+    EXISTS (SELECT 1 FROM created) OR (EXISTS (SELECT 1 FROM untitled) AND EXISTS (SELECT 1 FROM touched)) AS first_line_titled,
     (SELECT started_at FROM run) AS started_at, (SELECT thinking_enabled FROM run) AS run_thinking_enabled,
     (SELECT position FROM msgs WHERE id = $6) AS user_position, (SELECT created_at FROM msgs WHERE id = $6) AS user_created_at
   FROM gate LEFT JOIN conv c ON true`;
@@ -90,6 +103,8 @@ interface TurnRow {
   id: string | null;
   user_id: string;
   title: string | null;
+  title_source: TitleSource | null;
+  first_line_titled: boolean;
   system_prompt: string | null;
   provider_id: string | null;
   model: string | null;
@@ -127,7 +142,7 @@ export async function insertTurn(db: DataSource | EntityManager, input: TurnInpu
     if (row && row.active >= input.activeRunsPerUser) return { kind: 'too-many-active' };
     return { kind: 'no-provider' };
   }
-  return { kind: 'stored', ...storedRows(input, { ...row, id: row.id, started_at: row.started_at }) };
+  return { kind: 'stored', firstLineTitled: row.first_line_titled, ...storedRows(input, { ...row, id: row.id, started_at: row.started_at }) };
 }
 
 /** The rows the statement stored, as entities: what it was given, and what the database chose. */
@@ -136,6 +151,7 @@ function storedRows(input: TurnInput, row: TurnRow & { id: string; started_at: D
     id: row.id,
     userId: row.user_id,
     title: row.title,
+    titleSource: row.title_source,
     systemPrompt: row.system_prompt,
     providerId: row.provider_id,
     model: row.model,
