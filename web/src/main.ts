@@ -7,8 +7,13 @@
  * `activeRun.lastSeq`, dropping any event it already has.
  */
 import './style.css';
+import './markdown.css';
 import { gql, GraphQLRequestError, subscribe, token } from './api.js';
-import { AnswerView, h, isTerminal, STEP_FIELDS, type RunSummary, type Step } from './steps.js';
+import { listDrawer, loadConversationList } from './conversation-list.js';
+import { h } from './dom.js';
+import { userMessage } from './message.js';
+import { prefs } from './prefs.js';
+import { AnswerView, isTerminal, STEP_FIELDS, type RunSummary, type Step } from './steps.js';
 
 interface Provider {
   id: string;
@@ -42,6 +47,8 @@ const ui = {
   token: $<HTMLInputElement>('token'),
   viewer: $<HTMLSpanElement>('viewer'),
   newChat: $<HTMLButtonElement>('new-chat'),
+  toggleList: $<HTMLButtonElement>('toggle-list'),
+  sidebar: $<HTMLElement>('sidebar'),
   conversations: $<HTMLUListElement>('conversations'),
   title: $<HTMLHeadingElement>('title'),
   notice: $<HTMLDivElement>('notice'),
@@ -106,7 +113,8 @@ function showSettings(conversation?: Pick<Conversation, 'provider' | 'model' | '
   const provider = providers.find((p) => p.id === conversation?.provider?.id) ?? providers[0];
   ui.provider.value = provider?.id ?? '';
   fillModels(provider, conversation?.model);
-  ui.thinking.checked = conversation?.thinkingEnabled ?? false;
+  // The switch as the user last set it wins: it is sent with every message anyway.
+  ui.thinking.checked = prefs.thinking() ?? conversation?.thinkingEnabled ?? false;
   settingsChanged = false;
 }
 
@@ -119,12 +127,19 @@ async function loadSettings() {
   providers = data.providers;
   ui.provider.replaceChildren(...providers.map((p) => h('option', { value: p.id }, p.name)));
   showSettings();
+  const ticked = new Set(prefs.tools() ?? []);
   ui.tools.replaceChildren(
-    ...data.tools.map((tool) =>
-      h('label', { class: 'tool', title: tool.description }, h('input', { type: 'checkbox', name: 'tool', value: tool.name }), tool.name),
-    ),
+    ...data.tools.map((tool) => {
+      const box = h('input', { type: 'checkbox', name: 'tool', value: tool.name });
+      box.checked = ticked.has(tool.name);
+      return h('label', { class: 'tool', title: tool.description }, box, tool.name);
+    }),
   );
 }
+
+const enabledTools = () => [...ui.tools.querySelectorAll<HTMLInputElement>('input[name=tool]:checked')].map((box) => box.value);
+ui.tools.addEventListener('change', () => prefs.setTools(enabledTools()));
+ui.thinking.addEventListener('change', () => prefs.setThinking(ui.thinking.checked));
 
 ui.provider.addEventListener('change', () => {
   fillModels(providers.find((p) => p.id === ui.provider.value));
@@ -135,25 +150,9 @@ ui.model.addEventListener('change', () => (settingsChanged = true));
 // ---- conversations ------------------------------------------------------
 
 async function loadConversations() {
-  const data = await gql<{ conversations: { edges: { node: { id: string; title: string | null; activeRun: { id: string } | null } }[] } }>(
-    `{ conversations(first: 50) { edges { node { id title activeRun { id } } } } }`,
-  );
-  const current = data.conversations.edges.find(({ node }) => node.id === conversationId);
-  if (current) ui.title.textContent = current.node.title || 'Untitled';
-  ui.conversations.replaceChildren(
-    ...data.conversations.edges.map(({ node }) =>
-      h(
-        'li',
-        {},
-        h(
-          'a',
-          { href: `#c=${encodeURIComponent(node.id)}`, class: node.id === conversationId ? 'current' : '', 'data-id': node.id },
-          node.title || 'Untitled',
-          ...(node.activeRun ? [h('span', { class: 'live-dot', title: 'answering' })] : []),
-        ),
-      ),
-    ),
-  );
+  const listed = await loadConversationList(ui.conversations, conversationId);
+  const current = listed.find((node) => node.id === conversationId);
+  if (current) ui.title.textContent = current.title || 'Untitled';
 }
 
 const idFromHash = () => new URLSearchParams(location.hash.slice(1)).get('c');
@@ -205,7 +204,7 @@ async function openConversation(id: string) {
   let activeView: AnswerView | null = null;
   for (const { node } of conversation.messages.edges) {
     if (node.role === 'USER') {
-      views.push(userBubble(node.text));
+      views.push(userMessage(node.text).el);
     } else if (active && node.run?.id === active.id) {
       activeView = new AnswerView(true);
       for (const step of active.assistantMessage?.steps ?? node.steps) activeView.apply(step);
@@ -234,10 +233,6 @@ const titleFrom = (text: string) => {
   const line = text.split('\n')[0]!.trim();
   return line.length > 60 ? `${line.slice(0, 59)}…` : line;
 };
-
-function userBubble(text: string) {
-  return h('article', { class: 'message user' }, h('div', { class: 'text' }, text));
-}
 
 // ---- running ------------------------------------------------------------
 
@@ -290,14 +285,13 @@ async function send() {
       });
     }
     settingsChanged = false;
-    const enabledTools = [...ui.tools.querySelectorAll<HTMLInputElement>('input[name=tool]:checked')].map((box) => box.value);
     const sent = await gql<{ sendMessage: { run: { id: string }; conversation: { title: string | null } } }>(
       `mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id } conversation { title } } }`,
       {
         input: {
           conversationId,
           text,
-          enabledTools,
+          enabledTools: enabledTools(),
           thinkingEnabled: ui.thinking.checked,
           clientMutationId: crypto.randomUUID(),
         },
@@ -306,7 +300,7 @@ async function send() {
     ui.input.value = '';
     ui.title.textContent = sent.sendMessage.conversation.title || 'Untitled';
     const view = new AnswerView(true);
-    ui.messages.append(userBubble(text), view.el);
+    ui.messages.append(userMessage(text).el, view.el);
     ui.messages.scrollTop = ui.messages.scrollHeight;
     follow(sent.sendMessage.run.id, view, 0);
     void loadConversations().catch(report);
@@ -343,6 +337,7 @@ ui.input.addEventListener('keydown', (event) => {
 });
 ui.stop.addEventListener('click', () => void stop());
 ui.newChat.addEventListener('click', newChat);
+listDrawer({ button: ui.toggleList, sidebar: ui.sidebar });
 ui.tokenForm.addEventListener('submit', (event) => {
   event.preventDefault();
   token.set(ui.token.value.trim());

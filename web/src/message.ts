@@ -1,0 +1,26 @@
+/**
+ * The frame every message is drawn in: its body and a row of actions under
+ * it. Actions are (label, handler) pairs added by whoever knows what the
+ * message can do, so more of them (edit, regenerate, alternatives) slot in
+ * without touching how a message's content is drawn.
+ */
+import { copyButton } from './copy.js';
+import { h } from './dom.js';
+
+export interface MessageFrame {
+  el: HTMLElement;
+  body: HTMLElement;
+  actions: HTMLElement;
+}
+
+export function messageFrame(options: { role: 'user' | 'assistant'; copyText: () => string; body?: HTMLElement }): MessageFrame {
+  const body = options.body ?? h('div', { class: 'body' });
+  const actions = h('div', { class: 'message-actions' }, copyButton(options.copyText, 'Copy message'));
+  const el = h('article', { class: `message ${options.role}` }, body, actions);
+  return { el, body, actions };
+}
+
+/** A user's message: its text as typed (not Markdown), with its actions. */
+export function userMessage(text: string): MessageFrame {
+  return messageFrame({ role: 'user', copyText: () => text, body: h('div', { class: 'text plain' }, text) });
+}
