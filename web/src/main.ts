@@ -13,7 +13,8 @@ import { listDrawer, loadConversationList } from './conversation-list.js';
 import { h } from './dom.js';
 import { userMessage } from './message.js';
 import { prefs } from './prefs.js';
-import { AnswerView, isTerminal, STEP_FIELDS, type RunSummary, type Step } from './steps.js';
+import { drawMessages, type Conversation } from './history-view.js';
+import { AnswerView, isTerminal, STEP_FIELDS, type Step } from './steps.js';
 
 interface Provider {
   id: string;
@@ -21,24 +22,6 @@ interface Provider {
   defaultModel: string;
   models: string[];
 }
-interface Conversation {
-  id: string;
-  title: string | null;
-  model: string | null;
-  thinkingEnabled: boolean;
-  provider: { id: string } | null;
-  activeRun: { id: string; status: string; lastSeq: number; assistantMessage: { steps: Step[] } | null } | null;
-  messages: { edges: { node: StoredMessage }[] };
-}
-interface StoredMessage {
-  id: string;
-  role: 'USER' | 'ASSISTANT';
-  text: string;
-  tokenCount: number | null;
-  steps: Step[];
-  run: (RunSummary & { id: string }) | null;
-}
-
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   provider: $<HTMLSelectElement>('provider'),
@@ -200,27 +183,7 @@ async function openConversation(id: string) {
   ui.title.textContent = conversation.title || 'Untitled';
   showSettings(conversation);
   const active = conversation.activeRun;
-  const views: HTMLElement[] = [];
-  let activeView: AnswerView | null = null;
-  for (const { node } of conversation.messages.edges) {
-    if (node.role === 'USER') {
-      views.push(userMessage(node.text).el);
-    } else if (active && node.run?.id === active.id) {
-      activeView = new AnswerView(true);
-      for (const step of active.assistantMessage?.steps ?? node.steps) activeView.apply(step);
-      views.push(activeView.el);
-    } else {
-      const view = new AnswerView(false);
-      for (const step of node.steps) view.apply(step);
-      if (node.run) view.end(node.run, node.tokenCount);
-      views.push(view.el);
-    }
-  }
-  if (active && !activeView) {
-    activeView = new AnswerView(true);
-    for (const step of active.assistantMessage?.steps ?? []) activeView.apply(step);
-    views.push(activeView.el);
-  }
+  const { views, activeView } = drawMessages(conversation.messages.edges.map(({ node }) => node), active);
   ui.messages.replaceChildren(...views);
   ui.messages.scrollTop = ui.messages.scrollHeight;
   // Resume: the partial answer is drawn; follow the events after it.
