@@ -75,9 +75,15 @@ function setBusy(busy: boolean) {
   ui.stop.disabled = false;
 }
 
+/**
+ * Keeps following the end of the answer if the reader was there. Decided
+ * now, scrolled on the next frame: the Markdown is redrawn in a frame
+ * callback queued before this one, and may grow by more than the margin.
+ */
 function scrollToEnd() {
   const el = ui.messages;
-  if (el.scrollHeight - el.scrollTop - el.clientHeight < 120) el.scrollTop = el.scrollHeight;
+  if (el.scrollHeight - el.scrollTop - el.clientHeight >= 120) return;
+  requestAnimationFrame(() => (el.scrollTop = el.scrollHeight));
 }
 
 // ---- providers, models, tools -------------------------------------------
