@@ -330,7 +330,31 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     }
   });
 
-  /** Text nodes of an element, for checking that no Markdown syntax is left showing. */
+  /**
+   * From now on, counts per animation frame how often an answer's HTML is
+   * rebuilt (`rebuildsPerFrame` reads the counts): at most once per frame.
+   */
+  async function countRebuilds(page: Page) {
+    await page.evaluate(() => {
+      const w = window as any;
+      w.__rebuilds = new Map<number, number>();
+      let frame = 0;
+      const tick = () => {
+        frame++;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      new MutationObserver((records) => {
+        for (const record of records) {
+          const target = record.target as HTMLElement;
+          if (target.dataset?.step === 'text' && record.removedNodes.length) w.__rebuilds.set(frame, (w.__rebuilds.get(frame) ?? 0) + 1);
+        }
+      }).observe(document.getElementById('messages')!, { childList: true, subtree: true });
+    });
+  }
+  const rebuildsPerFrame = (page: Page): Promise<number[]> => page.evaluate(() => [...(window as any).__rebuilds.values()]);
+
+  /** The answer's visible text, for checking that no Markdown syntax is left showing. */
   const visibleText = (page: Page) => answer(page).locator('.steps').innerText();
 
   it('renders an answer as Markdown while it streams: headings, lists, tables, quotes, links, highlighted code with a copy button', async () => {
@@ -343,6 +367,7 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     ].join('\n');
     fake.enqueue(text(markdown, { delayMs: 45 }));
     const { page, problems } = await openPage({ clipboard: true });
+    await countRebuilds(page);
     await sendFromPage(page, 'Show me some Markdown.');
 
     // Mid-stream, inside the still-open code fence: already a code block, no ``` showing, nothing wider than the answer.
@@ -359,6 +384,9 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     await screenshot(page, 'markdown-mid-stream');
 
     await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    const rebuilds = await rebuildsPerFrame(page);
+    expect(rebuilds.length).toBeGreaterThan(5); // redrawn as it streamed
+    expect(Math.max(...rebuilds)).toBe(1); // never twice in one frame
     const body = answer(page).locator('[data-step=text]');
     expect(await body.locator('h2').innerText()).toBe('The plan');
     expect(await body.locator('ul > li').allInnerTexts()).toEqual(['first bold step', 'second step']);
@@ -383,6 +411,48 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     await answer(page).locator('.message-actions button.copy').click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(markdown);
     await screenshot(page, 'markdown-done');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('redraws a streamed answer at most once per animation frame, even when its events arrive in bursts', async () => {
+    const full = words(80, 'burst');
+    fake.enqueue(text(full, { delayMs: 10 }));
+    const { page, problems } = await openPage();
+    // Hold the server's events and hand them to the page eight at a time, as a congested network would.
+    let textEvents = 0;
+    await page.routeWebSocket(/\/graphql$/, (socket) => {
+      const upstream = socket.connectToServer();
+      socket.onMessage((message) => upstream.send(message));
+      let held: (string | Buffer)[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const release = () => {
+        clearTimeout(timer);
+        for (const message of held) socket.send(message);
+        held = [];
+      };
+      upstream.onMessage((message) => {
+        const parsed = JSON.parse(String(message));
+        if (parsed.type !== 'next') {
+          release();
+          socket.send(message);
+          return;
+        }
+        if (parsed.payload?.data?.chatSteps?.__typename === 'TextStep') textEvents++;
+        held.push(message);
+        clearTimeout(timer);
+        timer = setTimeout(release, 150);
+        if (held.length >= 8) release();
+      });
+    });
+    await countRebuilds(page);
+    await sendFromPage(page, 'Burst it.');
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    expect(await answerText(page)).toBe(full);
+    const rebuilds = await rebuildsPerFrame(page);
+    expect(Math.max(...rebuilds)).toBe(1);
+    expect(textEvents).toBeGreaterThan(10);
+    expect(rebuilds.reduce((a, b) => a + b, 0)).toBeLessThan(textEvents);
     expect(problems).toEqual([]);
     await page.close();
   });
