@@ -489,7 +489,12 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
   it('fits a phone (390×844): the list is behind ☰, the chat takes the width, tool cards wrap', async () => {
     fake.enqueue(
       reply([{ toolCalls: [toolCall('calculator', { expression: '1234567*7654321' }, 'call_phone')] }], { delayMs: 5 }),
-      text(`The product is 9449772114007. ${words(12, 'more')}`, { delayMs: 5 }),
+      text(
+        `The product is **9449772114007**. ${words(12, 'more')}\n\n` +
+          '```python\nprint(1234567 * 7654321)  # a long line that must scroll inside its block, not widen the page\n```\n\n' +
+          '| factor | other factor | product | a wide column heading |\n|---|---|---|---|\n| 1234567 | 7654321 | 9449772114007 | still fits |\n',
+        { delayMs: 5 },
+      ),
     );
     const { page, problems } = await openPage({ viewport: { width: 390, height: 844 } });
     expect(await page.locator('#sidebar').evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
@@ -538,6 +543,7 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     await page.locator('#stop').click();
     await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
     expect(await status(page).innerText()).toBe('Stopped before any answer.');
+    await screenshot(page, 'stopped-before-any-answer');
 
     await page.locator('article.message.user .message-actions button.copy').click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(`${title}\nsecond line`);

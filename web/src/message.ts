@@ -11,13 +11,15 @@ export interface MessageFrame {
   el: HTMLElement;
   body: HTMLElement;
   actions: HTMLElement;
+  copy: HTMLButtonElement;
 }
 
 export function messageFrame(options: { role: 'user' | 'assistant'; copyText: () => string; body?: HTMLElement }): MessageFrame {
   const body = options.body ?? h('div', { class: 'body' });
-  const actions = h('div', { class: 'message-actions' }, copyButton(options.copyText, 'Copy message'));
+  const copy = copyButton(options.copyText, 'Copy message');
+  const actions = h('div', { class: 'message-actions' }, copy);
   const el = h('article', { class: `message ${options.role}` }, body, actions);
-  return { el, body, actions };
+  return { el, body, actions, copy };
 }
 
 /** A user's message: its text as typed (not Markdown), with its actions. */

@@ -56,6 +56,7 @@ export class AnswerView {
 
   constructor(live: boolean) {
     this.el.insertBefore(this.status, this.actions);
+    this.frame.copy.hidden = true; // until there is text to copy
     if (live) this.setStatus('streaming', 'Answering…');
   }
 
@@ -155,6 +156,7 @@ export class AnswerView {
       el = h('div', { class: 'text markdown', 'data-step': 'text' });
       const view = new MarkdownView(el);
       this.texts.push(view);
+      this.frame.copy.hidden = false;
       append = (delta) => view.append(delta);
     }
     this.place(el, step.index);
