@@ -12,16 +12,10 @@ import { gql, GraphQLRequestError, subscribe, token } from './api.js';
 import { listDrawer, loadConversationList } from './conversation-list.js';
 import { h } from './dom.js';
 import { userMessage } from './message.js';
-import { prefs } from './prefs.js';
 import { drawMessages, type Conversation } from './history-view.js';
+import { Settings, type Provider, type Tool } from './settings.js';
 import { AnswerView, isTerminal, STEP_FIELDS, type Step } from './steps.js';
 
-interface Provider {
-  id: string;
-  name: string;
-  defaultModel: string;
-  models: string[];
-}
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
   provider: $<HTMLSelectElement>('provider'),
@@ -43,12 +37,10 @@ const ui = {
   send: $<HTMLButtonElement>('send'),
   stop: $<HTMLButtonElement>('stop'),
 };
+const settings = new Settings({ provider: ui.provider, model: ui.model, tools: ui.tools, thinking: ui.thinking });
 
-let providers: Provider[] = [];
 /** The open conversation (null: a new one is created on send). */
 let conversationId: string | null = null;
-/** The user changed provider or model since the conversation was opened. */
-let settingsChanged = false;
 /** The run being followed, its view and how to stop following it. */
 let live: { runId: string; view: AnswerView; unsubscribe: () => void } | null = null;
 
@@ -86,55 +78,16 @@ function scrollToEnd() {
   requestAnimationFrame(() => (el.scrollTop = el.scrollHeight));
 }
 
-// ---- providers, models, tools -------------------------------------------
-
-function fillModels(provider: Provider | undefined, selected?: string | null) {
-  const models = provider ? [...new Set([provider.defaultModel, ...provider.models])] : [];
-  ui.model.replaceChildren(...models.map((m) => h('option', { value: m }, m)));
-  ui.model.value = selected && models.includes(selected) ? selected : (provider?.defaultModel ?? '');
-  if (selected && !models.includes(selected)) {
-    ui.model.append(h('option', { value: selected }, selected));
-    ui.model.value = selected;
-  }
-}
-
-function showSettings(conversation?: Pick<Conversation, 'provider' | 'model' | 'thinkingEnabled'>) {
-  const provider = providers.find((p) => p.id === conversation?.provider?.id) ?? providers[0];
-  ui.provider.value = provider?.id ?? '';
-  fillModels(provider, conversation?.model);
-  // The switch as the user last set it wins: it is sent with every message anyway.
-  ui.thinking.checked = prefs.thinking() ?? conversation?.thinkingEnabled ?? false;
-  settingsChanged = false;
-}
+// ---- settings -----------------------------------------------------------
 
 async function loadSettings() {
-  const data = await gql<{ viewer: { username: string }; providers: Provider[]; tools: { name: string; description: string }[] }>(
+  const data = await gql<{ viewer: { username: string }; providers: Provider[]; tools: Tool[] }>(
     `{ viewer { username } providers { id name defaultModel models } tools { name description } }`,
   );
   ui.viewer.textContent = data.viewer.username;
   ui.tokenForm.hidden = !token.get();
-  providers = data.providers;
-  ui.provider.replaceChildren(...providers.map((p) => h('option', { value: p.id }, p.name)));
-  showSettings();
-  const ticked = new Set(prefs.tools() ?? []);
-  ui.tools.replaceChildren(
-    ...data.tools.map((tool) => {
-      const box = h('input', { type: 'checkbox', name: 'tool', value: tool.name });
-      box.checked = ticked.has(tool.name);
-      return h('label', { class: 'tool', title: tool.description }, box, tool.name);
-    }),
-  );
+  settings.fill(data.providers, data.tools);
 }
-
-const enabledTools = () => [...ui.tools.querySelectorAll<HTMLInputElement>('input[name=tool]:checked')].map((box) => box.value);
-ui.tools.addEventListener('change', () => prefs.setTools(enabledTools()));
-ui.thinking.addEventListener('change', () => prefs.setThinking(ui.thinking.checked));
-
-ui.provider.addEventListener('change', () => {
-  fillModels(providers.find((p) => p.id === ui.provider.value));
-  settingsChanged = true;
-});
-ui.model.addEventListener('change', () => (settingsChanged = true));
 
 // ---- conversations ------------------------------------------------------
 
@@ -158,7 +111,7 @@ function newChat() {
   if (location.hash) history.pushState(null, '', location.pathname + location.search);
   ui.title.textContent = 'New conversation';
   ui.messages.replaceChildren(h('p', { class: 'empty' }, 'Send a message to start a conversation.'));
-  showSettings();
+  settings.show();
   void loadConversations().catch(report);
   ui.input.focus();
 }
@@ -187,7 +140,7 @@ async function openConversation(id: string) {
     return;
   }
   ui.title.textContent = conversation.title || 'Untitled';
-  showSettings(conversation);
+  settings.show(conversation);
   const active = conversation.activeRun;
   const { views, activeView } = drawMessages(conversation.messages.edges.map(({ node }) => node), active);
   ui.messages.replaceChildren(...views);
@@ -238,30 +191,30 @@ async function send() {
   ui.send.disabled = true;
   notify('');
   try {
-    const settings = { providerId: ui.provider.value || null, model: ui.model.value || null };
+    const selection = settings.selection();
     if (!conversationId) {
       const created = await gql<{ createConversation: { id: string } }>(
         `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`,
-        { input: { ...settings, title: titleFrom(text), thinkingEnabled: ui.thinking.checked } },
+        { input: { ...selection, title: titleFrom(text), thinkingEnabled: settings.thinking } },
       );
       conversationId = created.createConversation.id;
       history.pushState(null, '', `#c=${encodeURIComponent(conversationId)}`);
       ui.messages.replaceChildren();
-    } else if (settingsChanged) {
+    } else if (settings.changed) {
       await gql(`mutation($id: ID!, $input: UpdateConversationInput!) { updateConversation(id: $id, input: $input) { id } }`, {
         id: conversationId,
-        input: settings,
+        input: selection,
       });
     }
-    settingsChanged = false;
+    settings.changed = false;
     const sent = await gql<{ sendMessage: { run: { id: string }; conversation: { title: string | null } } }>(
       `mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id } conversation { title } } }`,
       {
         input: {
           conversationId,
           text,
-          enabledTools: enabledTools(),
-          thinkingEnabled: ui.thinking.checked,
+          enabledTools: settings.enabledTools(),
+          thinkingEnabled: settings.thinking,
           clientMutationId: crypto.randomUUID(),
         },
       },
