@@ -534,6 +534,12 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     await screenshot(page, 'phone-list-open');
     await page.locator('#conversations a.current').click();
     await expect.poll(() => page.locator('#sidebar').evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
+    await expect.poll(() => page.locator('#sidebar').isHidden()).toBe(true);
+    // A tap beside the open drawer closes it too.
+    await page.locator('#toggle-list').click();
+    await expect.poll(() => page.locator('#sidebar').isVisible()).toBe(true);
+    await page.mouse.click(370, 500);
+    await expect.poll(() => page.locator('#sidebar').evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -62,6 +62,11 @@ export function listDrawer(options: { button: HTMLButtonElement; sidebar: HTMLEl
   sidebar.addEventListener('click', (event) => {
     if ((event.target as HTMLElement).closest('a, #new-chat')) set(false);
   });
+  // A tap beside the open drawer closes it, as on any phone.
+  document.addEventListener('click', (event) => {
+    const target = event.target as Node;
+    if (document.body.classList.contains('list-open') && !sidebar.contains(target) && !button.contains(target)) set(false);
+  });
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') set(false);
   });
