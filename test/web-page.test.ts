@@ -117,8 +117,13 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     shots.push(file);
   }
 
-  async function openPage() {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  async function openPage(options: { viewport?: { width: number; height: number }; clipboard?: boolean; withoutCsp?: boolean } = {}) {
+    const page = await browser.newPage({
+      viewport: options.viewport ?? { width: 1100, height: 760 },
+      permissions: options.clipboard ? ['clipboard-read', 'clipboard-write'] : [],
+      // Without the page's Content-Security-Policy, only the sanitizer stands between the model and the page.
+      bypassCSP: options.withoutCsp ?? false,
+    });
     page.setDefaultTimeout(10_000);
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -177,7 +182,8 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     expect(JSON.parse((await answer(page).locator('.tool-args').textContent())!)).toEqual({ expression: '6*7' });
     const result = answer(page).locator('[data-step=tool-result]');
     expect(await result.getAttribute('data-success')).toBe('true');
-    expect(await result.locator('.tool-content').textContent()).toBe(storedResult.content);
+    // The result is pretty-printed like the arguments.
+    expect(await result.locator('.tool-content').textContent()).toBe(JSON.stringify(JSON.parse(storedResult.content), null, 2));
     expect(JSON.parse(storedResult.content)).toEqual({ expression: '6*7', result: 42 });
     expect(await result.locator('.tool-duration').innerText()).toBe(`${storedResult.durationMs} ms`);
     expect(await answerText(page)).toBe(final);
@@ -189,6 +195,9 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     expect(conversationOf(page)).toBe((await server.gql(`query($id: ID!) { run(id: $id) { conversation { id } } }`, { id: runId })).data!.run.conversation.id);
     expect(await page.locator('#conversations a.current').count()).toBe(1);
     expect(await page.locator('#stop').isHidden()).toBe(true);
+    // At desktop size the conversation list is shown and the ☰ button is not.
+    expect(await page.locator('#sidebar').isVisible()).toBe(true);
+    expect(await page.locator('#toggle-list').isHidden()).toBe(true);
     await screenshot(page, 'completed-with-tool');
     expect(problems).toEqual([]);
     await page.close();
@@ -211,7 +220,8 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     const runId = await page.locator('#messages').getAttribute('data-run-id');
     const stored = await readRun(server, '', runId!);
     expect(stored.status).toBe('CANCELLED');
-    expect(stored.assistantMessage.text).toBe(kept); // the page shows exactly what was stored
+    // The page shows exactly what was stored (a paragraph of rendered Markdown drops the trailing space).
+    expect(stored.assistantMessage.text.trimEnd()).toBe(kept);
     expect(await page.locator('#send').isVisible()).toBe(true);
     await screenshot(page, 'after-stop');
 
@@ -320,5 +330,262 @@ describe.skipIf(!hasChromium)('the chat page in headless Chromium', () => {
     } finally {
       await secured.stop();
     }
+  });
+
+  /**
+   * From now on, counts per animation frame how often an answer's HTML is
+   * rebuilt. `expectOncePerFrame` checks the counts: at most once per frame,
+   * except that when the answer ends its last text is drawn at once (which
+   * may be a second rebuild in the frame of the last one).
+   */
+  async function countRebuilds(page: Page) {
+    await page.evaluate(() => {
+      const w = window as any;
+      w.__rebuilds = new Map<number, number>();
+      let frame = 0;
+      const tick = () => {
+        frame++;
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+      new MutationObserver((records) => {
+        for (const record of records) {
+          const target = record.target as HTMLElement;
+          if (target.dataset?.step === 'text' && record.removedNodes.length) w.__rebuilds.set(frame, (w.__rebuilds.get(frame) ?? 0) + 1);
+        }
+      }).observe(document.getElementById('messages')!, { childList: true, subtree: true });
+    });
+  }
+  async function expectOncePerFrame(page: Page) {
+    const rebuilds: number[] = await page.evaluate(() => [...(window as any).__rebuilds.values()]);
+    const last = rebuilds.pop();
+    expect(last).toBeLessThanOrEqual(2);
+    expect(Math.max(...rebuilds)).toBe(1);
+    return rebuilds.length + 1;
+  }
+
+  /** The answer's visible text, for checking that no Markdown syntax is left showing. */
+  const visibleText = (page: Page) => answer(page).locator('.steps').innerText();
+
+  it('renders an answer as Markdown while it streams: headings, lists, tables, quotes, links, highlighted code with a copy button', async () => {
+    const code = ['const answer: number = 42;', 'function double(n: number) {', '  return n * 2;', '}', 'console.log(double(answer));'].join('\n');
+    const markdown = [
+      '## The plan', '', 'Steps:', '', '- first **bold** step', '- second step', '',
+      '| name | value |', '|------|-------|', '| x | 1 |', '| y | 2 |', '',
+      '> A quoted line.', '', 'See [the docs](https://example.com/docs) for more.', '',
+      '```ts', code, '```', '', `That is all. ${words(25, 'after')}`,
+    ].join('\n');
+    fake.enqueue(text(markdown, { delayMs: 45 }));
+    const { page, problems } = await openPage({ clipboard: true });
+    await countRebuilds(page);
+    await sendFromPage(page, 'Show me some Markdown.');
+
+    // Mid-stream, inside the still-open code fence: already a code block, no ``` showing, nothing wider than the answer.
+    await expect.poll(() => answer(page).locator('pre code').count(), { timeout: 10_000 }).toBe(1);
+    expect(await status(page).getAttribute('data-status')).toBe('streaming');
+    const mid = await answer(page).evaluate((el) => ({
+      fenceShown: (el.querySelector('.steps') as HTMLElement).innerText.includes('```'),
+      overflow: el.scrollWidth - el.clientWidth,
+      pre: el.querySelectorAll('pre').length,
+      copy: el.querySelectorAll('.code-head button.copy').length,
+      table: el.querySelectorAll('table tr').length,
+    }));
+    expect(mid).toEqual({ fenceShown: false, overflow: 0, pre: 1, copy: 1, table: 3 });
+    await screenshot(page, 'markdown-mid-stream');
+
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    expect(await expectOncePerFrame(page)).toBeGreaterThan(5); // redrawn as it streamed, never twice in a frame
+    const body = answer(page).locator('[data-step=text]');
+    expect(await body.locator('h2').innerText()).toBe('The plan');
+    expect(await body.locator('ul > li').allInnerTexts()).toEqual(['first bold step', 'second step']);
+    expect(await body.locator('li strong').innerText()).toBe('bold');
+    expect(await body.locator('table th').allInnerTexts()).toEqual(['name', 'value']);
+    expect(await body.locator('table td').allInnerTexts()).toEqual(['x', '1', 'y', '2']);
+    expect(await body.locator('blockquote').innerText()).toBe('A quoted line.');
+    const link = body.locator('a');
+    expect(await link.getAttribute('href')).toBe('https://example.com/docs');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    const block = body.locator('pre code');
+    expect(await block.textContent()).toBe(`${code}\n`);
+    expect(await block.getAttribute('class')).toContain('hljs');
+    expect(await block.locator('.hljs-keyword').first().innerText()).toBe('const');
+    expect(await visibleText(page)).not.toContain('```');
+
+    // The code block's copy button copies the code; the message's copy button copies the Markdown.
+    await body.locator('.code-head button.copy').click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(`${code}\n`);
+    expect(await body.locator('.code-head button.copy').innerText()).toBe('Copied');
+    await answer(page).locator('.message-actions button.copy').click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(markdown);
+    await screenshot(page, 'markdown-done');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('redraws a streamed answer at most once per animation frame, even when its events arrive in bursts', async () => {
+    const full = words(80, 'burst');
+    fake.enqueue(text(full, { delayMs: 10 }));
+    const { page, problems } = await openPage();
+    // Hold the server's events and hand them to the page eight at a time, as a congested network would.
+    let textEvents = 0;
+    await page.routeWebSocket(/\/graphql$/, (socket) => {
+      const upstream = socket.connectToServer();
+      socket.onMessage((message) => upstream.send(message));
+      let held: (string | Buffer)[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      const release = () => {
+        clearTimeout(timer);
+        for (const message of held) socket.send(message);
+        held = [];
+      };
+      upstream.onMessage((message) => {
+        const parsed = JSON.parse(String(message));
+        if (parsed.type !== 'next') {
+          release();
+          socket.send(message);
+          return;
+        }
+        if (parsed.payload?.data?.chatSteps?.__typename === 'TextStep') textEvents++;
+        held.push(message);
+        clearTimeout(timer);
+        timer = setTimeout(release, 150);
+        if (held.length >= 8) release();
+      });
+    });
+    await countRebuilds(page);
+    await sendFromPage(page, 'Burst it.');
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 15_000 }).toBe('done');
+    expect(await answerText(page)).toBe(full);
+    const frames = await expectOncePerFrame(page);
+    expect(textEvents).toBeGreaterThan(10);
+    expect(frames).toBeLessThan(textEvents);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('never runs raw HTML from the model: no script, no event handler, no javascript: link reaches the page', async () => {
+    const hostile =
+      'Hello <script>window.__pwned = "script"</script> there.\n\n' +
+      '<img src=x onerror="window.__pwned = \'img\'"> <svg onload="window.__pwned = \'svg\'"></svg> ' +
+      '<a href="javascript:window.__pwned=\'link\'">click</a> <iframe src="javascript:parent.__pwned=1"></iframe>\n\n' +
+      '```html\n<script>window.__pwned = "code"</script>\n```\n\nDone.';
+    fake.enqueue(text(hostile, { delayMs: 10 }));
+    const { page, problems } = await openPage({ withoutCsp: true });
+    await sendFromPage(page, 'Say something nasty.');
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('done');
+    await answer(page).locator('a', { hasText: 'click' }).click();
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    const found = await answer(page).evaluate((el) => ({
+      script: el.querySelectorAll('script').length,
+      img: el.querySelectorAll('img').length,
+      iframe: el.querySelectorAll('iframe').length,
+      handlers: [...el.querySelectorAll('*')].filter((node) => [...node.attributes].some((a) => a.name.startsWith('on'))).length,
+      hrefs: [...el.querySelectorAll('a')].map((a) => a.getAttribute('href')),
+    }));
+    expect(found).toEqual({ script: 0, img: 0, iframe: 0, handlers: 0, hrefs: [null] });
+    // The fenced HTML is shown as code, as text.
+    expect(await answer(page).locator('pre code').textContent()).toBe('<script>window.__pwned = "code"</script>\n');
+    expect(await visibleText(page)).toContain('Hello');
+    expect(await visibleText(page)).toContain('Done.');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone (390×844): the list is behind ☰, the chat takes the width, tool cards wrap', async () => {
+    fake.enqueue(
+      reply([{ toolCalls: [toolCall('calculator', { expression: '1234567*7654321' }, 'call_phone')] }], { delayMs: 5 }),
+      text(
+        `The product is **9449772114007**. ${words(12, 'more')}\n\n` +
+          '```python\nprint(1234567 * 7654321)  # a long line that must scroll inside its block, not widen the page\n```\n\n' +
+          '| factor | other factor | product | a wide column heading |\n|---|---|---|---|\n| 1234567 | 7654321 | 9449772114007 | still fits |\n',
+        { delayMs: 5 },
+      ),
+    );
+    const { page, problems } = await openPage({ viewport: { width: 390, height: 844 } });
+    expect(await page.locator('#sidebar').evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
+    expect(await page.locator('#toggle-list').isVisible()).toBe(true);
+    await sendFromPage(page, 'What is 1234567 times 7654321?', ['calculator']);
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('done');
+
+    const layout = await page.evaluate(() => {
+      const name = document.querySelector('.tool-name') as HTMLElement;
+      const card = document.querySelector('.tool-call') as HTMLElement;
+      return {
+        main: document.querySelector('main')!.getBoundingClientRect().width,
+        page: document.documentElement.scrollWidth,
+        nameCut: name.scrollWidth - name.clientWidth,
+        nameRight: name.getBoundingClientRect().right,
+        cardRight: card.getBoundingClientRect().right,
+        cardOverflow: card.scrollWidth - card.clientWidth,
+      };
+    });
+    expect(layout.main).toBeGreaterThanOrEqual(350);
+    expect(layout.page).toBeLessThanOrEqual(390);
+    expect(layout.nameCut).toBe(0);
+    expect(layout.nameRight).toBeLessThanOrEqual(layout.cardRight);
+    expect(layout.cardOverflow).toBe(0);
+    expect(await page.locator('.tool-name').innerText()).toBe('calculator');
+    await screenshot(page, 'phone');
+
+    // ☰ opens the list over the chat; choosing a conversation closes it.
+    await page.locator('#toggle-list').click();
+    await expect.poll(() => page.locator('#sidebar').evaluate((el) => el.getBoundingClientRect().left)).toBe(0);
+    expect(await page.locator('#toggle-list').getAttribute('aria-expanded')).toBe('true');
+    await screenshot(page, 'phone-list-open');
+    await page.locator('#conversations a.current').click();
+    await expect.poll(() => page.locator('#sidebar').evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
+    await expect.poll(() => page.locator('#sidebar').isHidden()).toBe(true);
+    // A tap beside the open drawer closes it too.
+    await page.locator('#toggle-list').click();
+    await expect.poll(() => page.locator('#sidebar').isVisible()).toBe(true);
+    await page.mouse.click(370, 500);
+    await expect.poll(() => page.locator('#sidebar').evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('per message and in the list: copy a user message, an empty stopped answer, choices kept across reloads, long titles cut and dated', async () => {
+    fake.enqueue(text('never shown', { firstDelayMs: 5_000 }));
+    const { page, problems } = await openPage({ clipboard: true });
+    await page.locator('#thinking').check();
+    const title = `A very long first line that will not fit in the list ${'x'.repeat(30)}`;
+    await sendFromPage(page, `${title}\nsecond line`, ['calculator']);
+    await expect.poll(() => status(page).getAttribute('data-status')).toBe('streaming');
+    await page.locator('#stop').click();
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
+    expect(await status(page).innerText()).toBe('Stopped before any answer.');
+    await screenshot(page, 'stopped-before-any-answer');
+
+    await page.locator('article.message.user .message-actions button.copy').click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(`${title}\nsecond line`);
+
+    const item = page.locator('#conversations a.current');
+    const cut = await item.locator('.conversation-title').evaluate((el) => ({
+      overflowing: el.scrollWidth > el.clientWidth,
+      ellipsis: getComputedStyle(el).textOverflow,
+    }));
+    expect(cut).toEqual({ overflowing: true, ellipsis: 'ellipsis' });
+    expect(await item.getAttribute('title')).toBe(title.slice(0, 59) + '…');
+    const date = item.locator('time.conversation-date');
+    expect(await date.innerText()).toMatch(/\d/);
+    expect(Math.abs(Date.parse((await date.getAttribute('datetime'))!) - Date.now())).toBeLessThan(60_000);
+
+    await page.reload();
+    await expect.poll(() => status(page).getAttribute('data-status'), { timeout: 10_000 }).toBe('cancelled');
+    expect(await status(page).innerText()).toBe('Stopped before any answer.');
+    expect(await page.locator('#thinking').isChecked()).toBe(true);
+    await page.locator('#tools input').first().waitFor();
+    expect(await page.locator('#tools input:checked').evaluateAll((boxes) => boxes.map((b) => (b as HTMLInputElement).value))).toEqual(['calculator']);
+    // Unticking is remembered too.
+    await page.locator('#thinking').uncheck();
+    await page.locator('#tools input[value=calculator]').uncheck();
+    await page.reload();
+    await page.locator('#tools input').first().waitFor();
+    expect(await page.locator('#thinking').isChecked()).toBe(false);
+    expect(await page.locator('#tools input:checked').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
   });
 });

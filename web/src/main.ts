@@ -7,32 +7,14 @@
  * `activeRun.lastSeq`, dropping any event it already has.
  */
 import './style.css';
+import './markdown.css';
 import { gql, GraphQLRequestError, subscribe, token } from './api.js';
-import { AnswerView, h, isTerminal, STEP_FIELDS, type RunSummary, type Step } from './steps.js';
-
-interface Provider {
-  id: string;
-  name: string;
-  defaultModel: string;
-  models: string[];
-}
-interface Conversation {
-  id: string;
-  title: string | null;
-  model: string | null;
-  thinkingEnabled: boolean;
-  provider: { id: string } | null;
-  activeRun: { id: string; status: string; lastSeq: number; assistantMessage: { steps: Step[] } | null } | null;
-  messages: { edges: { node: StoredMessage }[] };
-}
-interface StoredMessage {
-  id: string;
-  role: 'USER' | 'ASSISTANT';
-  text: string;
-  tokenCount: number | null;
-  steps: Step[];
-  run: (RunSummary & { id: string }) | null;
-}
+import { listDrawer, loadConversationList } from './conversation-list.js';
+import { h } from './dom.js';
+import { userMessage } from './message.js';
+import { drawMessages, type Conversation } from './history-view.js';
+import { Settings, type Provider, type Tool } from './settings.js';
+import { AnswerView, isTerminal, STEP_FIELDS, type Step } from './steps.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -42,6 +24,8 @@ const ui = {
   token: $<HTMLInputElement>('token'),
   viewer: $<HTMLSpanElement>('viewer'),
   newChat: $<HTMLButtonElement>('new-chat'),
+  toggleList: $<HTMLButtonElement>('toggle-list'),
+  sidebar: $<HTMLElement>('sidebar'),
   conversations: $<HTMLUListElement>('conversations'),
   title: $<HTMLHeadingElement>('title'),
   notice: $<HTMLDivElement>('notice'),
@@ -53,12 +37,10 @@ const ui = {
   send: $<HTMLButtonElement>('send'),
   stop: $<HTMLButtonElement>('stop'),
 };
+const settings = new Settings({ provider: ui.provider, model: ui.model, tools: ui.tools, thinking: ui.thinking });
 
-let providers: Provider[] = [];
 /** The open conversation (null: a new one is created on send). */
 let conversationId: string | null = null;
-/** The user changed provider or model since the conversation was opened. */
-let settingsChanged = false;
 /** The run being followed, its view and how to stop following it. */
 let live: { runId: string; view: AnswerView; unsubscribe: () => void } | null = null;
 
@@ -85,75 +67,34 @@ function setBusy(busy: boolean) {
   ui.stop.disabled = false;
 }
 
+/**
+ * Keeps following the end of the answer if the reader was there. Decided
+ * now, scrolled on the next frame: the Markdown is redrawn in a frame
+ * callback queued before this one, and may grow by more than the margin.
+ */
 function scrollToEnd() {
   const el = ui.messages;
-  if (el.scrollHeight - el.scrollTop - el.clientHeight < 120) el.scrollTop = el.scrollHeight;
+  if (el.scrollHeight - el.scrollTop - el.clientHeight >= 120) return;
+  requestAnimationFrame(() => (el.scrollTop = el.scrollHeight));
 }
 
-// ---- providers, models, tools -------------------------------------------
-
-function fillModels(provider: Provider | undefined, selected?: string | null) {
-  const models = provider ? [...new Set([provider.defaultModel, ...provider.models])] : [];
-  ui.model.replaceChildren(...models.map((m) => h('option', { value: m }, m)));
-  ui.model.value = selected && models.includes(selected) ? selected : (provider?.defaultModel ?? '');
-  if (selected && !models.includes(selected)) {
-    ui.model.append(h('option', { value: selected }, selected));
-    ui.model.value = selected;
-  }
-}
-
-function showSettings(conversation?: Pick<Conversation, 'provider' | 'model' | 'thinkingEnabled'>) {
-  const provider = providers.find((p) => p.id === conversation?.provider?.id) ?? providers[0];
-  ui.provider.value = provider?.id ?? '';
-  fillModels(provider, conversation?.model);
-  ui.thinking.checked = conversation?.thinkingEnabled ?? false;
-  settingsChanged = false;
-}
+// ---- settings -----------------------------------------------------------
 
 async function loadSettings() {
-  const data = await gql<{ viewer: { username: string }; providers: Provider[]; tools: { name: string; description: string }[] }>(
+  const data = await gql<{ viewer: { username: string }; providers: Provider[]; tools: Tool[] }>(
     `{ viewer { username } providers { id name defaultModel models } tools { name description } }`,
   );
   ui.viewer.textContent = data.viewer.username;
   ui.tokenForm.hidden = !token.get();
-  providers = data.providers;
-  ui.provider.replaceChildren(...providers.map((p) => h('option', { value: p.id }, p.name)));
-  showSettings();
-  ui.tools.replaceChildren(
-    ...data.tools.map((tool) =>
-      h('label', { class: 'tool', title: tool.description }, h('input', { type: 'checkbox', name: 'tool', value: tool.name }), tool.name),
-    ),
-  );
+  settings.fill(data.providers, data.tools);
 }
-
-ui.provider.addEventListener('change', () => {
-  fillModels(providers.find((p) => p.id === ui.provider.value));
-  settingsChanged = true;
-});
-ui.model.addEventListener('change', () => (settingsChanged = true));
 
 // ---- conversations ------------------------------------------------------
 
 async function loadConversations() {
-  const data = await gql<{ conversations: { edges: { node: { id: string; title: string | null; activeRun: { id: string } | null } }[] } }>(
-    `{ conversations(first: 50) { edges { node { id title activeRun { id } } } } }`,
-  );
-  const current = data.conversations.edges.find(({ node }) => node.id === conversationId);
-  if (current) ui.title.textContent = current.node.title || 'Untitled';
-  ui.conversations.replaceChildren(
-    ...data.conversations.edges.map(({ node }) =>
-      h(
-        'li',
-        {},
-        h(
-          'a',
-          { href: `#c=${encodeURIComponent(node.id)}`, class: node.id === conversationId ? 'current' : '', 'data-id': node.id },
-          node.title || 'Untitled',
-          ...(node.activeRun ? [h('span', { class: 'live-dot', title: 'answering' })] : []),
-        ),
-      ),
-    ),
-  );
+  const listed = await loadConversationList(ui.conversations, conversationId);
+  const current = listed.find((node) => node.id === conversationId);
+  if (current) ui.title.textContent = current.title || 'Untitled';
 }
 
 const idFromHash = () => new URLSearchParams(location.hash.slice(1)).get('c');
@@ -170,7 +111,7 @@ function newChat() {
   if (location.hash) history.pushState(null, '', location.pathname + location.search);
   ui.title.textContent = 'New conversation';
   ui.messages.replaceChildren(h('p', { class: 'empty' }, 'Send a message to start a conversation.'));
-  showSettings();
+  settings.show();
   void loadConversations().catch(report);
   ui.input.focus();
 }
@@ -199,29 +140,9 @@ async function openConversation(id: string) {
     return;
   }
   ui.title.textContent = conversation.title || 'Untitled';
-  showSettings(conversation);
+  settings.show(conversation);
   const active = conversation.activeRun;
-  const views: HTMLElement[] = [];
-  let activeView: AnswerView | null = null;
-  for (const { node } of conversation.messages.edges) {
-    if (node.role === 'USER') {
-      views.push(userBubble(node.text));
-    } else if (active && node.run?.id === active.id) {
-      activeView = new AnswerView(true);
-      for (const step of active.assistantMessage?.steps ?? node.steps) activeView.apply(step);
-      views.push(activeView.el);
-    } else {
-      const view = new AnswerView(false);
-      for (const step of node.steps) view.apply(step);
-      if (node.run) view.end(node.run, node.tokenCount);
-      views.push(view.el);
-    }
-  }
-  if (active && !activeView) {
-    activeView = new AnswerView(true);
-    for (const step of active.assistantMessage?.steps ?? []) activeView.apply(step);
-    views.push(activeView.el);
-  }
+  const { views, activeView } = drawMessages(conversation.messages.edges.map(({ node }) => node), active);
   ui.messages.replaceChildren(...views);
   ui.messages.scrollTop = ui.messages.scrollHeight;
   // Resume: the partial answer is drawn; follow the events after it.
@@ -234,10 +155,6 @@ const titleFrom = (text: string) => {
   const line = text.split('\n')[0]!.trim();
   return line.length > 60 ? `${line.slice(0, 59)}…` : line;
 };
-
-function userBubble(text: string) {
-  return h('article', { class: 'message user' }, h('div', { class: 'text' }, text));
-}
 
 // ---- running ------------------------------------------------------------
 
@@ -274,31 +191,30 @@ async function send() {
   ui.send.disabled = true;
   notify('');
   try {
-    const settings = { providerId: ui.provider.value || null, model: ui.model.value || null };
+    const selection = settings.selection();
     if (!conversationId) {
       const created = await gql<{ createConversation: { id: string } }>(
         `mutation($input: CreateConversationInput!) { createConversation(input: $input) { id } }`,
-        { input: { ...settings, title: titleFrom(text), thinkingEnabled: ui.thinking.checked } },
+        { input: { ...selection, title: titleFrom(text), thinkingEnabled: settings.thinking } },
       );
       conversationId = created.createConversation.id;
       history.pushState(null, '', `#c=${encodeURIComponent(conversationId)}`);
       ui.messages.replaceChildren();
-    } else if (settingsChanged) {
+    } else if (settings.changed) {
       await gql(`mutation($id: ID!, $input: UpdateConversationInput!) { updateConversation(id: $id, input: $input) { id } }`, {
         id: conversationId,
-        input: settings,
+        input: selection,
       });
     }
-    settingsChanged = false;
-    const enabledTools = [...ui.tools.querySelectorAll<HTMLInputElement>('input[name=tool]:checked')].map((box) => box.value);
+    settings.changed = false;
     const sent = await gql<{ sendMessage: { run: { id: string }; conversation: { title: string | null } } }>(
       `mutation($input: SendMessageInput!) { sendMessage(input: $input) { run { id } conversation { title } } }`,
       {
         input: {
           conversationId,
           text,
-          enabledTools,
-          thinkingEnabled: ui.thinking.checked,
+          enabledTools: settings.enabledTools(),
+          thinkingEnabled: settings.thinking,
           clientMutationId: crypto.randomUUID(),
         },
       },
@@ -306,7 +222,7 @@ async function send() {
     ui.input.value = '';
     ui.title.textContent = sent.sendMessage.conversation.title || 'Untitled';
     const view = new AnswerView(true);
-    ui.messages.append(userBubble(text), view.el);
+    ui.messages.append(userMessage(text).el, view.el);
     ui.messages.scrollTop = ui.messages.scrollHeight;
     follow(sent.sendMessage.run.id, view, 0);
     void loadConversations().catch(report);
@@ -343,6 +259,7 @@ ui.input.addEventListener('keydown', (event) => {
 });
 ui.stop.addEventListener('click', () => void stop());
 ui.newChat.addEventListener('click', newChat);
+listDrawer({ button: ui.toggleList, sidebar: ui.sidebar });
 ui.tokenForm.addEventListener('submit', (event) => {
   event.preventDefault();
   token.set(ui.token.value.trim());

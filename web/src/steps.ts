@@ -7,6 +7,11 @@
  * and then apply the events that follow it.
  */
 
+import { h } from './dom.js';
+import { messageFrame } from './message.js';
+import { MarkdownView } from './markdown-view.js';
+import { toolCallCard, toolResultBlock } from './tool-card.js';
+
 /** One selection for both Message.steps and chatSteps events. */
 export const STEP_FIELDS = `
   __typename
@@ -33,43 +38,25 @@ export interface RunSummary {
   error?: { code: string; message: string } | null;
 }
 
-/** A tiny element builder. */
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  props: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key === 'class') el.className = value;
-    else el.setAttribute(key, value);
-  }
-  el.append(...children);
-  return el;
-}
-
 const TERMINAL = new Set(['DoneStep', 'ErrorStep']);
 export const isTerminal = (step: Step) => TERMINAL.has(step.__typename);
 
-const prettyJson = (raw: string) => {
-  try {
-    return JSON.stringify(JSON.parse(raw), null, 2);
-  } catch {
-    return raw;
-  }
-};
-
 export class AnswerView {
-  readonly el = h('article', { class: 'message assistant' });
   private readonly body = h('div', { class: 'steps' });
   private readonly status = h('div', { class: 'run-status' });
-  /** Per step: its element, the text node deltas append to, and the seq it reflects. */
-  private readonly steps = new Map<string, { el: HTMLElement; text?: Text; seq: number }>();
+  private readonly frame = messageFrame({ role: 'assistant', body: this.body, copyText: () => this.answerText() });
+  readonly el = this.frame.el;
+  /** Where per-message actions go (copy is there already). */
+  readonly actions = this.frame.actions;
+  /** Per step: its element, what deltas are appended to, and the seq it reflects. */
+  private readonly steps = new Map<string, { el: HTMLElement; append?: (delta: string) => void; seq: number }>();
+  private readonly texts: MarkdownView[] = [];
   private readonly seen = new Set<number>();
   ended = false;
 
   constructor(live: boolean) {
-    this.el.append(this.body, this.status);
+    this.el.insertBefore(this.status, this.actions);
+    this.frame.copy.hidden = true; // until there is text to copy
     if (live) this.setStatus('streaming', 'Answering…');
   }
 
@@ -79,6 +66,11 @@ export class AnswerView {
     for (const seq of this.seen) max = Math.max(max, seq);
     for (const step of this.steps.values()) max = Math.max(max, step.seq);
     return max;
+  }
+
+  /** The answer's text (its Markdown source), what the copy button copies. */
+  answerText(): string {
+    return this.texts.map((view) => view.text).join('\n\n');
   }
 
   /**
@@ -94,33 +86,18 @@ export class AnswerView {
       case 'ThinkingStep':
       case 'TextStep': {
         const entry = known ?? this.addTextStep(step);
-        entry.text!.appendData(step.delta);
+        entry.append!(step.delta);
         entry.seq = step.seq;
         break;
       }
       case 'ToolCallStep': {
-        const card = h(
-          'div',
-          { class: 'tool-call', 'data-step': 'tool-call' },
-          h('div', { class: 'tool-head' }, h('span', { class: 'tool-label' }, 'Tool call'), h('code', { class: 'tool-name' }, step.name)),
-          h('pre', { class: 'tool-args' }, prettyJson(step.arguments)),
-        );
+        const card = toolCallCard(step);
         this.place(card, step.index);
         this.steps.set(step.id, { el: card, seq: step.seq });
         break;
       }
       case 'ToolResultStep': {
-        const result = h(
-          'div',
-          { class: `tool-result ${step.success ? 'ok' : 'failed'}`, 'data-step': 'tool-result', 'data-success': String(step.success) },
-          h(
-            'div',
-            { class: 'tool-head' },
-            h('span', { class: 'tool-label' }, step.success ? 'Result' : 'Failed'),
-            h('span', { class: 'tool-duration' }, `${step.durationMs} ms`),
-          ),
-          h('pre', { class: 'tool-content' }, step.content),
-        );
+        const result = toolResultBlock(step);
         const call = this.steps.get(step.callStepId);
         if (call) call.el.append(result);
         else this.place(result, step.index);
@@ -140,11 +117,13 @@ export class AnswerView {
   /** Marks how the run ended (from its terminal event, or from a stored run). */
   end(run: RunSummary, tokenCount?: number | null) {
     this.ended = true;
+    for (const view of this.texts) view.flush();
     for (const details of this.body.querySelectorAll('details')) details.open = false;
     if (run.status === 'COMPLETED') {
       this.setStatus('done', tokenCount != null ? `Done · ${tokenCount} tokens` : 'Done');
     } else if (run.status === 'CANCELLED') {
-      this.setStatus('cancelled', 'Stopped — the partial answer is kept.');
+      const empty = !this.answerText().trim() && !this.body.querySelector('[data-step=tool-call]');
+      this.setStatus('cancelled', empty ? 'Stopped before any answer.' : 'Stopped — the partial answer is kept.');
     } else if (run.status === 'QUEUED' || run.status === 'RUNNING') {
       this.setStatus('streaming', 'Answering…');
       this.ended = false;
@@ -155,6 +134,7 @@ export class AnswerView {
 
   /** A client-side failure (lost connection, refused subscription). */
   fail(message: string) {
+    for (const view of this.texts) view.flush();
     this.setStatus('failed', message);
   }
 
@@ -165,16 +145,22 @@ export class AnswerView {
   }
 
   private addTextStep(step: Step & { __typename: 'ThinkingStep' | 'TextStep' }) {
-    const text = document.createTextNode('');
     let el: HTMLElement;
+    let append: (delta: string) => void;
     if (step.__typename === 'ThinkingStep') {
+      const text = document.createTextNode('');
       el = h('details', { class: 'thinking', 'data-step': 'thinking' }, h('summary', {}, 'Thinking'), h('div', { class: 'thinking-text' }, text));
       (el as HTMLDetailsElement).open = !this.ended;
+      append = (delta) => text.appendData(delta);
     } else {
-      el = h('div', { class: 'text', 'data-step': 'text' }, text);
+      el = h('div', { class: 'text markdown', 'data-step': 'text' });
+      const view = new MarkdownView(el);
+      this.texts.push(view);
+      this.frame.copy.hidden = false;
+      append = (delta) => view.append(delta);
     }
     this.place(el, step.index);
-    const entry = { el, text, seq: step.seq };
+    const entry = { el, append, seq: step.seq };
     this.steps.set(step.id, entry);
     return entry;
   }
