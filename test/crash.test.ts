@@ -10,13 +10,11 @@
  * delivers the rest ending with that ErrorStep; and the conversation takes
  * a new message. 4 kill points in npm test, 16 in the soak.
  */
-import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { mintToken } from '../src/services/users/auth-service.js';
 import { reply, startFakeLlm, text, toolCall, type FakeLlm, type Turn } from './fixtures/fake-llm.js';
-import { chatProcessEnv, chat, follow, readRun, startChatServer, STEP_FIELDS, type Step } from './helpers/chat.js';
+import { chatProcessEnv, chat, follow, followUntilKilled, readRun, startChatServer } from './helpers/chat.js';
 import { spawnServer } from './helpers/process.js';
 import { deadServerSettled, rowIdOf } from './helpers/rows.js';
 import { scaled, seededRng, type Rng } from './helpers/scale.js';
@@ -97,7 +95,6 @@ describeEachBackend('crash at random moments', (backend) => {
       const conversationId: string = sent.data.sendMessage.conversation.id;
 
       // Follow on the doomed server and kill it at the chosen point.
-      const seen: Step[] = [];
       const textEvents = rng.int(1, 25);
       let killed = false;
       const kill = () => {
@@ -106,31 +103,19 @@ describeEachBackend('crash at random moments', (backend) => {
         child.child.kill('SIGKILL');
       };
       const timer = point === 'random-time' ? setTimeout(kill, rng.int(20, 1_500)) : undefined;
-      const client = createClient({
-        url: child.url.replace('http', 'ws'),
-        webSocketImpl: WebSocket,
-        retryAttempts: 0,
-        connectionParams: { authorization: `Bearer ${token}` },
-      });
-      try {
-        for await (const result of client.iterate({
-          query: `subscription($runId: ID!) { chatSteps(runId: $runId) { ${STEP_FIELDS} } }`,
-          variables: { runId },
-        })) {
-          const step = (result.data as any)?.chatSteps as Step | undefined;
-          if (!step) continue;
-          seen.push(step);
-          if (point === 'mid-flush') kill();
-          if (point === 'mid-tool' && step.__typename === 'ToolCallStep') kill();
-          if (point === 'streaming' && seen.filter((s) => s.__typename === 'TextStep').length >= textEvents) kill();
-        }
-      } catch {
-        // the socket dies with the server
-      }
+      const { seen } = await followUntilKilled(
+        child.url,
+        token,
+        runId,
+        (steps) =>
+          point === 'mid-flush' ||
+          (point === 'mid-tool' && steps.at(-1)?.__typename === 'ToolCallStep') ||
+          (point === 'streaming' && steps.filter((s) => s.__typename === 'TextStep').length >= textEvents),
+        kill,
+      );
       clearTimeout(timer);
       kill();
       await child.exited;
-      await client.dispose();
       expect(seen.map((s) => s.seq)).toEqual(seen.map((_, i) => i + 1));
       expect(seen.some((s) => s.__typename === 'DoneStep' || s.__typename === 'ErrorStep')).toBe(false);
       const lastSeen = seen.at(-1)?.seq ?? 0;
