@@ -20,5 +20,8 @@ export type SendValues = ReturnType<typeof parseInput<ReturnType<typeof sendSche
 /** A short title from the first message, for a conversation without one (its first line, bounded). */
 export function titleFrom(text: string): string {
   const line = (text.trim().split('\n')[0] ?? '').trim();
-  return line.length <= 80 ? line : `${line.slice(0, 77).trimEnd()}...`;
+  if (line.length <= 80) return line;
+  // Never half of a surrogate pair (an emoji at the cut): it would be stored as U+FFFD.
+  const end = /[\uD800-\uDBFF]/.test(line.charAt(76)) ? 76 : 77;
+  return `${line.slice(0, end).trimEnd()}...`;
 }

@@ -21,6 +21,13 @@ describe('cleanTitle', () => {
     expect(cleanTitle("'Budget planning!'")).toBe('Budget planning');
   });
 
+  it('is storable: NUL and a lone surrogate from the provider become U+FFFD, and the cap never halves an emoji', () => {
+    expect(cleanTitle('Paris\u0000 trip \ud800tips')).toBe('Paris\ufffd trip \ufffdtips');
+    const emojiAtCut = cleanTitle(`${'a'.repeat(76)}😀${'b'.repeat(20)}`);
+    expect(emojiAtCut.isWellFormed()).toBe(true);
+    expect(emojiAtCut).toBe(`${'a'.repeat(76)}...`);
+  });
+
   it('takes the first non-empty line and caps the length', () => {
     expect(cleanTitle('\n\n  First line  \nSecond line')).toBe('First line');
     const long = cleanTitle('word '.repeat(40));

@@ -5,6 +5,7 @@
  * functions; the length cap is the first-line title's (titleFrom).
  */
 import { titleFrom } from '../runs/send-input.js';
+import { storableText } from '../storable.js';
 
 const TAG = '(?:think|thinking|reasoning)';
 /** A reasoning block; an unclosed one runs to the end (the model was cut off while thinking). */
@@ -30,7 +31,8 @@ export function cleanTitle(answer: string): string {
     .replace(/^title\s*:\s*/i, '');
   // Twice: `"Title".` loses its period, then its quotes.
   for (let i = 0; i < 2; i++) title = title.replace(EDGE_QUOTES, '').replace(TRAILING_PUNCTUATION, '').trim();
-  return title ? titleFrom(title) : '';
+  // What a provider says may hold NUL or a lone surrogate, which PostgreSQL's text refuses.
+  return title ? storableText(titleFrom(title)) : '';
 }
 
 /** Words the demo's title keeps. */
